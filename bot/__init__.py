@@ -1,0 +1,1 @@
+"""Wegwijzer: a beslisboom chat bot for social safety at Dutch schools."""

@@ -1,0 +1,90 @@
+"""The one app factory: settings in, a wired aiohttp application out.
+
+Resources live in ``cleanup_ctx`` so they are opened when the server starts and closed when it stops:
+the database, then the engine, then each channel.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.dialogs.dialog import Dialog
+from bot.engine import Engine
+from bot.hub import ChannelHub
+from bot.i18n import I18n
+from bot.settings import Settings
+from storage.database import create_engine
+from storage.repository import ConversationStore
+from storage.schema import ensure_current
+
+logger = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+DIALOG = web.AppKey("dialog", Dialog)
+I18N = web.AppKey("i18n", I18n)
+DATABASE = web.AppKey("database", AsyncEngine)
+STORE = web.AppKey("store", ConversationStore)
+ENGINE = web.AppKey("engine", Engine)
+HUB = web.AppKey("hub", ChannelHub)
+
+
+def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Application:
+    """Wire the whole product for ``settings``. Loading the tree here makes a broken tree fail start-up."""
+    app = web.Application(client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app[DIALOG] = dialog or Dialog.load()
+    app[I18N] = I18n(settings.locales)
+    app[HUB] = ChannelHub()
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_engine)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", landing)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    engine = create_engine(app[SETTINGS].database_url)
+    try:
+        await ensure_current(engine)
+    except Exception:
+        await engine.dispose()
+        raise
+    app[DATABASE] = engine
+    app[STORE] = ConversationStore(engine)
+    logger.info("database ready (%s)", engine.dialect.name)
+    yield
+    await engine.dispose()
+
+
+async def _engine(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    app[ENGINE] = Engine(app[STORE], app[DIALOG], app[I18N], max_text_chars=settings.max_text_chars)
+    logger.info("beslisboom %s loaded: %d nodes", app[DIALOG].version, len(app[DIALOG].tree.nodes))
+    yield
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers, 503 when it does not."""
+    try:
+        await request.app[STORE].ping()
+    except Exception:
+        logger.exception("health check: database unreachable")
+        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok", "tree": request.app[DIALOG].version})
+
+
+async def landing(request: web.Request) -> web.Response:
+    """A plain page that says what runs here."""
+    dialog = request.app[DIALOG]
+    body = (
+        "<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>Wegwijzer</title></head><body>"
+        "<h1>Wegwijzer</h1><p>De wegwijzer voor een veilige school draait hier.</p>"
+        f"<p>Beslisboom versie {html.escape(dialog.version)}, {len(dialog.tree.nodes)} stappen.</p>"
+        "<p><a href='/healthz'>Status</a></p></body></html>"
+    )
+    return web.Response(text=body, content_type="text/html")

@@ -1,0 +1,1 @@
+"""Channels: each module translates one platform to and from the engine's neutral messages."""

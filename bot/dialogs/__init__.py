@@ -1,0 +1,1 @@
+"""The beslisboom as data: the tree and the organisation directory (YAML), their loader and machine."""

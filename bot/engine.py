@@ -1,0 +1,269 @@
+"""The channel-neutral dialog engine: per-conversation lock → load → step → save → replies.
+
+Channels hand in ``IncomingMessage``s and get ``OutgoingMessage``s back. The conversation's state lives
+in the database; the tree's shared machine moves it (see ``bot.dialogs.dialog``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.dialogs.dialog import Dialog
+from bot.handoff import HandoffGate, RecordingHandoff
+from bot.i18n import I18n, _
+from bot.locks import KeyedLocks
+from bot.matching import clean, command_word, exact_option, match_option, slash_command
+from bot.messages import Action, ConversationKey, IncomingMessage, OutgoingMessage, Reply
+from bot.screens import ACTION_PREFIX, LANGUAGE_PREFIX, OPTION_PREFIX, action, language_menu, render
+from bot.turn import Turn
+from storage.models import Conversation
+from storage.repository import ConversationStore
+
+logger = logging.getLogger(__name__)
+
+
+class Engine:
+    """Takes every conversation through the beslisboom, one message at a time."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        dialog: Dialog,
+        i18n: I18n,
+        *,
+        max_text_chars: int = 4000,
+        handoff: HandoffGate | None = None,
+    ) -> None:
+        self.store = store
+        self.dialog = dialog
+        self.i18n = i18n
+        self.max_text_chars = max_text_chars
+        self.handoff: HandoffGate = handoff or RecordingHandoff()
+        self.locks = KeyedLocks()
+
+    async def handle(self, message: IncomingMessage) -> Reply:
+        """Process one message; a delivery id we have seen before is answered with nothing."""
+        key = ConversationKey(message.channel, message.chat_id)
+        async with self.locks.hold(key):
+            if message.update_id is not None and await self.store.is_processed(message.channel, message.update_id):
+                logger.info("duplicate delivery %s on %s ignored", message.update_id, message.channel)
+                return Reply(duplicate=True)
+            conversation = await self.store.load(message.channel, message.chat_id)
+            is_new = conversation is None
+            if conversation is None:
+                conversation = self._new(message)
+            turn = Turn(conversation)
+            with self.i18n.use(conversation.locale):
+                await self._step(turn, message, is_new)
+            await self.store.save(conversation, turn.lines, message.update_id, turn.events)
+            logger.debug("conversation %s now at %s", conversation.id, conversation.state)
+            return Reply(turn.out)
+
+    async def screen(self, channel: str, chat_id: str) -> list[OutgoingMessage]:
+        """The current question or outcome again, without changing anything (for a reconnecting client)."""
+        async with self.locks.hold(ConversationKey(channel, chat_id)):
+            conversation = await self.store.load(channel, chat_id)
+            if conversation is None or not self.dialog.has(conversation.state):
+                return []
+            with self.i18n.use(conversation.locale):
+                return render(self.dialog, conversation.state, bool(conversation.history))
+
+    def _new(self, message: IncomingMessage) -> Conversation:
+        return Conversation(
+            channel=message.channel,
+            chat_id=message.chat_id,
+            locale=self.i18n.pick(message.locale_hint),
+            state=self.dialog.start,
+            tree_version=self.dialog.version,
+        )
+
+    async def _step(self, turn: Turn, message: IncomingMessage, is_new: bool) -> None:
+        conversation = turn.conversation
+        text = None
+        if message.text is not None:
+            text, was_cut = clean(message.text, self.max_text_chars)
+            turn.user_said(text)
+            if was_cut:
+                turn.say(OutgoingMessage(_("Je bericht was erg lang. Ik heb alleen het begin gelezen."), kind="notice"))
+        if await self.handoff.relay(turn, message):
+            return
+        if is_new or conversation.status == "ended":
+            conversation.status = "bot"
+            self._show(turn)
+            if not self._means_something(message, text):
+                return
+        if not self.dialog.has(conversation.state) or conversation.tree_version != self.dialog.version:
+            self._upgrade_tree(turn)
+        if message.choice is not None:
+            await self._choice(turn, message.choice)
+        elif text is not None:
+            await self._text(turn, text)
+        else:
+            self._show(turn)
+
+    def _means_something(self, message: IncomingMessage, text: str | None) -> bool:
+        """Whether a first message asks for more than the welcome: a button, a command or an option."""
+        if message.choice is not None:
+            return True
+        if not text:
+            return False
+        slash = slash_command(text)
+        if slash is not None:
+            return slash is not Action.RESTART
+        labels = [_(option.label) for option in self.dialog.node(self.dialog.start).options]
+        return command_word(text) is not None or match_option(text, labels) is not None
+
+    def _upgrade_tree(self, turn: Turn) -> None:
+        conversation = turn.conversation
+        if self.dialog.has(conversation.state):
+            conversation.history = [n for n in conversation.history if self.dialog.has(n)]
+        else:
+            logger.info("conversation %s: state %s left the tree; restarting", conversation.id, conversation.state)
+            turn.say(OutgoingMessage(_("Sorry, de wegwijzer is veranderd. We beginnen opnieuw."), kind="notice"))
+            conversation.state = self.dialog.start
+            conversation.history = []
+        conversation.tree_version = self.dialog.version
+
+    async def _choice(self, turn: Turn, key: str) -> None:
+        if key.startswith(ACTION_PREFIX):
+            name = key.removeprefix(ACTION_PREFIX)
+            if name in Action._value2member_map_:
+                turn.user_said(action(Action(name)).label)
+                await self._action(turn, Action(name))
+                return
+        elif key.startswith(LANGUAGE_PREFIX):
+            self._set_language(turn, key.removeprefix(LANGUAGE_PREFIX))
+            return
+        elif key.startswith(OPTION_PREFIX):
+            node_id, _sep, option_id = key.removeprefix(OPTION_PREFIX).partition(":")
+            if node_id == turn.conversation.state:
+                node = self.dialog.node(node_id)
+                for index, option in enumerate(node.options):
+                    if option.id == option_id:
+                        turn.user_said(_(option.label))
+                        await self._advance(turn, index)
+                        return
+            turn.say(
+                OutgoingMessage(_("Die knop hoort bij een eerdere vraag. Hier is de vraag van nu."), kind="notice")
+            )
+            self._show(turn)
+            return
+        logger.info("conversation %s: unknown choice key ignored", turn.conversation.id)
+        self._reask(turn)
+
+    async def _text(self, turn: Turn, text: str) -> None:
+        if not text:
+            turn.say(OutgoingMessage(_("Ik heb geen tekst gekregen."), kind="notice"))
+            self._show(turn)
+            return
+        slash = slash_command(text)
+        if slash is not None:
+            await self._action(turn, slash)
+            return
+        node = self.dialog.node(turn.conversation.state)
+        labels = [_(option.label) for option in node.options]
+        index = exact_option(text, labels)
+        if index is None:
+            word = command_word(text)
+            if word is not None:
+                await self._action(turn, word)
+                return
+            index = match_option(text, labels)
+        if index is None:
+            self._reask(turn)
+        else:
+            await self._advance(turn, index)
+
+    async def _advance(self, turn: Turn, index: int) -> None:
+        conversation = turn.conversation
+        node = self.dialog.node(conversation.state)
+        option = node.options[index]
+        new_state = self.dialog.choose(conversation.state, option.id)
+        conversation.history = [*conversation.history, conversation.state]
+        conversation.facts = {**conversation.facts, **option.set}
+        await self._enter(turn, new_state)
+
+    async def _enter(self, turn: Turn, node_id: str) -> None:
+        conversation = turn.conversation
+        conversation.state = node_id
+        node = self.dialog.node(node_id)
+        if node.set:
+            conversation.facts = {**conversation.facts, **node.set}
+        self._show(turn)
+        if node.type == "outcome":
+            turn.count("outcome", node_id)
+        if node.witte_vlek:
+            turn.count("witte_vlek", node_id)
+        if node.type == "handoff":
+            await self.handoff.request(turn, urgent=node.urgent, witte_vlek=node.witte_vlek)
+
+    def _show(self, turn: Turn) -> None:
+        conversation = turn.conversation
+        turn.say(*render(self.dialog, conversation.state, bool(conversation.history)))
+
+    def _reask(self, turn: Turn) -> None:
+        node = self.dialog.node(turn.conversation.state)
+        if node.options:
+            turn.say(
+                OutgoingMessage(_("Dat begreep ik niet. Kies een van de knoppen, of typ het nummer."), kind="notice")
+            )
+        else:
+            turn.say(
+                OutgoingMessage(
+                    _("Dit is het einde van deze route. Wil je verder praten? Kies dan 'Praat met een mens'."),
+                    kind="notice",
+                )
+            )
+        self._show(turn)
+
+    async def _action(self, turn: Turn, name: Action) -> None:
+        conversation = turn.conversation
+        if name is Action.BACK:
+            if conversation.history:
+                previous = conversation.history[-1]
+                conversation.history = conversation.history[:-1]
+                conversation.state = previous
+            else:
+                turn.say(OutgoingMessage(_("Je bent al bij het begin."), kind="notice"))
+            self._show(turn)
+        elif name is Action.RESTART:
+            conversation.history = []
+            conversation.facts = {}
+            conversation.status = "bot"
+            conversation.state = self.dialog.restart(conversation.state)
+            self._show(turn)
+        elif name is Action.HUMAN:
+            node = self.dialog.node(conversation.state)
+            await self.handoff.request(turn, urgent=node.urgent, witte_vlek=False)
+        elif name is Action.LANGUAGE:
+            turn.say(language_menu(self.i18n.locales))
+        elif name is Action.STOP:
+            conversation.status = "ended"
+            conversation.history = []
+            conversation.facts = {}
+            conversation.state = self.dialog.start
+            turn.say(
+                OutgoingMessage(
+                    _("Fijn dat je er was. Je kunt altijd terugkomen. Stuur dan gewoon een bericht."),
+                    kind="notice",
+                )
+            )
+        elif name is Action.HELP:
+            turn.say(OutgoingMessage(_(HELP_TEXT), kind="notice"))
+            self._show(turn)
+
+    def _set_language(self, turn: Turn, code: str) -> None:
+        if self.i18n.offers(code):
+            turn.conversation.locale = code
+        with self.i18n.use(turn.conversation.locale):
+            self._show(turn)
+
+
+HELP_TEXT = (
+    "Kies steeds een knop, of typ het nummer.\n"
+    "Typ 'terug' voor de vorige vraag.\n"
+    "Typ 'opnieuw' om opnieuw te beginnen.\n"
+    "Typ 'mens' om met een mens te praten.\n"
+    "Typ 'taal' voor een andere taal.\n"
+    "Typ 'stop' om te stoppen."
+)

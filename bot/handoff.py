@@ -1,0 +1,55 @@
+"""The seam between the tree and the people of the chat-ondersteuning.
+
+The engine asks a ``HandoffGate`` to take a conversation (``request``) and, for every message, whether
+the conversation is with a person now (``relay``). ``RecordingHandoff`` is the gate until the human queue
+exists: it records the request honestly and points to organisations that are there now.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from bot.i18n import _
+from bot.messages import IncomingMessage, OutgoingMessage
+from bot.turn import Turn
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class HandoffGate(Protocol):
+    async def request(self, turn: Turn, *, urgent: bool, witte_vlek: bool) -> None:
+        """Put the conversation in the human queue (or say why that cannot happen now)."""
+
+    async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
+        """If the conversation is with a person, handle ``message`` and return True."""
+
+
+class RecordingHandoff:
+    """Records that the user asked for a person and says honestly what happens next."""
+
+    async def request(self, turn: Turn, *, urgent: bool, witte_vlek: bool) -> None:
+        conversation = turn.conversation
+        already = conversation.handoff_requested_at is not None
+        if not already:
+            conversation.handoff_requested_at = utcnow()
+            turn.count("handoff_requested", conversation.state)
+        logger.info("conversation %s asked for a person (urgent=%s)", conversation.id, urgent)
+        turn.say(
+            OutgoingMessage(
+                _("Je wilt met een mens praten. Dat heb ik genoteerd.")
+                + "\n"
+                + _("De chat met mensen is er nog niet. Wil je nu al met iemand praten?")
+                + "\n"
+                + _("Ben je tussen 8 en 18 jaar? Bel de Kindertelefoon: 0800-0432. Dat is gratis en anoniem.")
+                + "\n"
+                + _("Ben je ouder of verzorger? Bel Ouders & Onderwijs: 088-605 0101.")
+                + "\n"
+                + _("Ben je in gevaar? Bel dan 112."),
+                kind="notice",
+            )
+        )
+
+    async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
+        return False

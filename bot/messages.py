@@ -1,0 +1,70 @@
+"""Channel-neutral messages: what a channel hands the engine and what it gets back.
+
+No Telegram or aiohttp types live here; each channel translates its own updates to and from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """Global actions that work in every state (and have a button on every screen)."""
+
+    BACK = "terug"
+    RESTART = "opnieuw"
+    HUMAN = "mens"
+    LANGUAGE = "taal"
+    STOP = "stop"
+    HELP = "help"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One thing the user did: typed ``text``, or tapped ``choice`` (an option's ``Choice.key``).
+
+    ``update_id`` is the channel's id for this delivery (Telegram's update_id, a web frame id); the same
+    id is processed once. ``locale_hint`` is the language the channel thinks the user speaks.
+    """
+
+    channel: str
+    chat_id: str
+    text: str | None = None
+    choice: str | None = None
+    update_id: str | None = None
+    locale_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button. ``key`` goes back to the engine as ``IncomingMessage.choice``; ``label`` is shown."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One message to show. ``options`` answer the question; ``actions`` are the global controls."""
+
+    text: str
+    options: tuple[Choice, ...] = ()
+    actions: tuple[Choice, ...] = ()
+    kind: str = "text"  # text | question | outcome | notice | agent
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationKey:
+    """Which conversation a message belongs to: the storage key and the lock key."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclass(slots=True)
+class Reply:
+    """What the engine answers to one incoming message."""
+
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    duplicate: bool = False

@@ -1,0 +1,110 @@
+"""The one typed settings object. Nothing else in the project reads the environment.
+
+Values come from, in order of precedence: keyword overrides (tests, command-line flags), environment
+variables (``WEGWIJZER_<KEY>``, and the short names in ``SHORT_NAMES``), then the TOML file named by
+``WEGWIJZER_CONFIG`` or ``config/default.toml``. A key that is missing or malformed stops start-up with a
+message that names it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+ENV_PREFIX = "WEGWIJZER_"
+SHORT_NAMES = {
+    "database_url": "DATABASE_URL",
+    "telegram_token": "TELEGRAM_TOKEN",
+    "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
+}
+LIST_SEPARATOR = ","
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the key."""
+
+
+class Settings(BaseModel):
+    """Everything the running product can be configured with (see config/default.toml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str
+    port: int = Field(ge=1, le=65535)
+    database_url: str = Field(min_length=1)
+    log_level: str
+    locales: tuple[str, ...]
+    max_text_chars: int = Field(ge=100, le=100_000)
+    telegram_token: str
+    telegram_api_base_url: str
+    telegram_webhook_secret: str
+    public_url: str
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("locales")
+    @classmethod
+    def _some_locales(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("must name at least one language")
+        return value
+
+    @property
+    def default_locale(self) -> str:
+        return self.locales[0]
+
+
+def env_name(key: str) -> str:
+    return SHORT_NAMES.get(key, ENV_PREFIX + key.upper())
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, config_file: Path | None = None, **overrides: Any
+) -> Settings:
+    """Read the settings file and the environment; raise SettingsError naming any bad key."""
+    env = os.environ if environ is None else environ
+    path = config_file or Path(env.get("WEGWIJZER_CONFIG", str(DEFAULT_CONFIG)))
+    try:
+        with path.open("rb") as handle:
+            values: dict[str, Any] = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"Settings file {path} does not exist (WEGWIJZER_CONFIG names another).") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"Settings file {path} is not valid TOML: {exc}") from None
+    for key, field in Settings.model_fields.items():
+        for name in (env_name(key), ENV_PREFIX + key.upper()):
+            if name in env:
+                raw = env[name]
+                is_list = field.annotation is not None and "tuple" in str(field.annotation)
+                values[key] = [p.strip() for p in raw.split(LIST_SEPARATOR) if p.strip()] if is_list else raw
+                break
+    values.update(overrides)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        key = str(error["loc"][0]) if error["loc"] else "?"
+        if error["type"] == "missing":
+            lines.append(f"Setting '{key}' ({env_name(key)}) is missing, and has no default.")
+        elif error["type"] == "extra_forbidden":
+            lines.append(f"Setting '{key}' is not a known setting.")
+        else:
+            lines.append(f"Setting '{key}' ({env_name(key)}) is invalid: {error['msg']}.")
+    return "\n".join(lines)

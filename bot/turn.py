@@ -1,0 +1,39 @@
+"""One step of one conversation: what the engine, the tree and the hand-off collect while handling it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.messages import OutgoingMessage
+from storage.models import Conversation, MonitoringEvent
+from storage.repository import Line
+
+
+@dataclass(slots=True)
+class Turn:
+    conversation: Conversation
+    out: list[OutgoingMessage] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    events: list[MonitoringEvent] = field(default_factory=list)
+
+    def user_said(self, text: str) -> None:
+        self.lines.append(Line("user", text))
+
+    def say(self, *messages: OutgoingMessage) -> None:
+        """Send messages and keep them in the transcript."""
+        for message in messages:
+            self.out.append(message)
+            self.lines.append(Line("bot", message.text))
+
+    def count(self, kind: str, node: str | None = None) -> None:
+        """Add an anonymous monitoring event (no conversation id, no text)."""
+        facts = self.conversation.facts
+        self.events.append(
+            MonitoringEvent(
+                kind=kind,
+                node=node,
+                role=facts.get("role"),
+                theme=facts.get("theme"),
+                channel=self.conversation.channel,
+            )
+        )

@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the async database engine, repositories and Alembic migrations."""

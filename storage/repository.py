@@ -1,0 +1,133 @@
+"""Conversation storage: load a conversation, save one step atomically, read and delete transcripts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Table, delete, insert, text, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+
+from storage.database import SessionFactory, session_factory
+from storage.models import Conversation, MonitoringEvent, ProcessedUpdate, TranscriptEntry, utcnow
+
+logger = logging.getLogger(__name__)
+
+CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
+TRANSCRIPT: Table = TranscriptEntry.__table__  # type: ignore[attr-defined]
+EVENTS: Table = MonitoringEvent.__table__  # type: ignore[attr-defined]
+PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One transcript line to append: who said it and what."""
+
+    sender: str
+    text: str
+
+
+class ConversationStore:
+    """All reads and writes the engine needs, each in its own short transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions: SessionFactory = session_factory(engine)
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def load(self, channel: str, chat_id: str) -> Conversation | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    core_select(CONVERSATIONS).where(
+                        CONVERSATIONS.c.channel == channel, CONVERSATIONS.c.chat_id == chat_id
+                    )
+                )
+            ).first()
+        return None if row is None else Conversation(**row._mapping)
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        async with self.sessions() as session:
+            return await session.get(Conversation, conversation_id)
+
+    async def is_processed(self, channel: str, update_id: str) -> bool:
+        async with self.sessions() as session:
+            found = await session.get(ProcessedUpdate, (channel, update_id))
+            return found is not None
+
+    async def save(
+        self,
+        conversation: Conversation,
+        lines: Sequence[Line] = (),
+        update_id: str | None = None,
+        events: Sequence[MonitoringEvent] = (),
+    ) -> Conversation:
+        """Write the conversation, its new transcript lines, the update id and events in one transaction.
+
+        Plain Core statements: this runs for every message, and the ORM's unit of work costs more than the
+        rest of the step (see ``make bench``).
+        """
+        now = utcnow()
+        conversation.updated_at = now
+        values = conversation.model_dump(exclude={"id"})
+        async with self.engine.begin() as conn:
+            if conversation.id is None:
+                conversation.id = await conn.scalar(
+                    insert(CONVERSATIONS).values(**values).returning(CONVERSATIONS.c.id)
+                )
+            else:
+                await conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation.id).values(**values))
+            if lines:
+                await conn.execute(
+                    insert(TRANSCRIPT),
+                    [
+                        {
+                            "conversation_id": conversation.id,
+                            "sender": line.sender,
+                            "text": line.text,
+                            "created_at": now,
+                        }
+                        for line in lines
+                    ],
+                )
+            if events:
+                await conn.execute(insert(EVENTS), [event.model_dump(exclude={"id"}) for event in events])
+            if update_id is not None:
+                upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+                await conn.execute(
+                    upsert(PROCESSED)
+                    .values(channel=conversation.channel, update_id=update_id, processed_at=now)
+                    .on_conflict_do_nothing()
+                )
+        return conversation
+
+    async def transcript(self, conversation_id: int) -> list[TranscriptEntry]:
+        async with self.sessions() as session:
+            result = await session.exec(
+                select(TranscriptEntry)
+                .where(TranscriptEntry.conversation_id == conversation_id)
+                .order_by(col(TranscriptEntry.id))
+            )
+            return list(result.all())
+
+    async def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation and, with it, every transcript line (real deletion, not a flag)."""
+        async with self.sessions() as session, session.begin():
+            await session.exec(delete(TranscriptEntry).where(col(TranscriptEntry.conversation_id) == conversation_id))
+            await session.exec(delete(Conversation).where(col(Conversation.id) == conversation_id))
+
+    async def prune_processed(self, before: datetime) -> int:
+        """Forget delivery ids older than ``before``; channels only redeliver recent updates."""
+        async with self.sessions() as session, session.begin():
+            result = await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before))
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,78 @@
+"""The ``wegwijzer`` command as a user runs it: separate processes, real SQLite, a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+WEGWIJZER = [sys.executable, "-m", "bot"]
+
+
+def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEGWIJZER_") and k != "DATABASE_URL"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    env.update(extra)
+    return env
+
+
+async def run(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *WEGWIJZER,
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=environment(tmp_path, **env),
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_chat_survives_being_stopped_and_started_mid_way(tmp_path: Path) -> None:
+    code, out, _ = await run(tmp_path, "chat", "--as", "anna", stdin="start\nnee\n")
+    assert code == 0 and "Wie ben jij?" in out
+    code, out, _ = await run(tmp_path, "chat", "--as", "anna", stdin="ik ben ouder\n")
+    assert code == 0
+    assert "Welkom terug" in out
+    assert "Ouders & Onderwijs" in out
+
+
+async def test_a_bad_setting_stops_start_up_and_names_the_key(tmp_path: Path) -> None:
+    code, _, err = await run(tmp_path, "serve", WEGWIJZER_PORT="tachtig")
+    assert code == 2
+    assert "WEGWIJZER_PORT" in err
+
+
+async def test_db_upgrade_then_serve_answers_healthz(tmp_path: Path) -> None:
+    code, out, _ = await run(tmp_path, "db", "upgrade")
+    assert code == 0 and "up to date" in out
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = await asyncio.create_subprocess_exec(
+        *WEGWIJZER, "serve", "--port", str(port), env=environment(tmp_path), stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert server.stdout is not None
+        banner = await asyncio.wait_for(server.stdout.readline(), 30)
+        assert f"http://127.0.0.1:{port}/" in banner.decode()
+        async with aiohttp.ClientSession() as session:
+            for _attempt in range(100):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                        assert response.status == 200
+                        assert (await response.json())["status"] == "ok"
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the server never answered /healthz")
+    finally:
+        server.terminate()
+        await server.wait()

@@ -1,0 +1,105 @@
+"""Shared fixtures: settings, real databases (SQLite and PostgreSQL), the engine and the app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.dialogs.dialog import Dialog
+from bot.engine import Engine
+from bot.i18n import I18n
+from bot.settings import Settings, load_settings
+from storage.database import create_engine
+from storage.migrate import upgrade
+from storage.repository import ConversationStore
+
+# The PostgreSQL server every developer machine and CI has; a missing server fails the tests, never skips.
+POSTGRES_ADMIN_URL = os.environ.get("WEGWIJZER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    name = f"wegwijzer_test_{uuid.uuid4().hex[:12]}"
+    admin = make_url(POSTGRES_ADMIN_URL)
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    yield admin.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'wegwijzer.sqlite3'}"
+
+
+async def fresh_database(url: str) -> AsyncEngine:
+    """An engine on an empty, fully migrated database."""
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            await conn.exec_driver_sql("CREATE SCHEMA public")
+    await upgrade(engine)
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both backends: tests that take this run twice."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = await fresh_database(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = await fresh_database(sqlite_url(tmp_path))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({}, None, database_url=sqlite_url(tmp_path))
+
+
+@pytest.fixture(scope="session")
+def dialog() -> Dialog:
+    return Dialog.load()
+
+
+@pytest.fixture(scope="session")
+def i18n() -> I18n:
+    return I18n(("nl",))
+
+
+@pytest.fixture
+def store(sqlite_database: AsyncEngine) -> ConversationStore:
+    return ConversationStore(sqlite_database)
+
+
+@pytest.fixture
+def engine(store: ConversationStore, dialog: Dialog, i18n: I18n) -> Engine:
+    return Engine(store, dialog, i18n, max_text_chars=4000)
