@@ -1,7 +1,9 @@
 """Engine benchmark: steps per second, latency of one step (load → step → save) on SQLite, and memory.
 
-Run with ``make bench``. Targets (issue 2): median ≤ 2 ms, p99 ≤ 10 ms, and resident memory that does not
-grow with the number of stored conversations (their state lives in the database).
+Run with ``make bench``. It walks the product tree by tapping the first option at each question and
+starting again at each end, so it follows whatever the tree is. Targets (issue 2): median ≤ 2 ms,
+p99 ≤ 10 ms, and resident memory that does not grow with the number of stored conversations (their state
+lives in the database).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from pathlib import Path
 from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.i18n import I18n
-from bot.messages import IncomingMessage
+from bot.messages import IncomingMessage, OutgoingMessage
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.repository import ConversationStore
 
-WALK = ["start", "nee", "ik ben ouder", "terug", "ik ben leerling", "opnieuw"]
+Row = tuple[str, str, str]
 
 
 def rss_mib() -> float:
@@ -31,67 +33,80 @@ def rss_mib() -> float:
     return float("nan")
 
 
-async def timed(engine: Engine, message: IncomingMessage, into: list[float]) -> None:
+def next_message(chat_id: str, shown: list[OutgoingMessage]) -> IncomingMessage:
+    """Tap the first option on screen, or start again at an end."""
+    options = [choice for message in shown for choice in message.options]
+    if options:
+        return IncomingMessage("bench", chat_id, choice=options[0].key)
+    return IncomingMessage("bench", chat_id, text="/opnieuw")
+
+
+async def timed(engine: Engine, message: IncomingMessage, into: list[float]) -> list[OutgoingMessage]:
     started = time.perf_counter()
-    await engine.handle(message)
+    reply = await engine.handle(message)
     into.append((time.perf_counter() - started) * 1000)
+    return reply.messages
 
 
-async def bench(conversations: int, walks: int) -> list[tuple[str, str, str]]:
+def summary(name: str, latency: list[float], seconds: float) -> list[Row]:
+    ordered = sorted(latency)
+    return [
+        (f"{name}: steps per second", f"{len(ordered) / seconds:,.0f}", ""),
+        (f"{name}: median ms", f"{statistics.median(ordered):.2f}", "≤ 2"),
+        (f"{name}: p99 ms", f"{ordered[max(0, int(len(ordered) * 0.99) - 1)]:.2f}", "≤ 10"),
+    ]
+
+
+async def bench(conversations: int, walk_steps: int) -> list[Row]:
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory() as folder:
         database = create_engine(f"sqlite:///{folder}/bench.sqlite3")
         await upgrade(database)
         engine = Engine(ConversationStore(database), Dialog.load(), I18n(("nl",)))
-        rows: list[tuple[str, str, str]] = []
         await timed(engine, IncomingMessage("bench", "warm-up", text="/start"), [])
 
-        new_latency: list[float] = []
+        latency: list[float] = []
         memory: list[tuple[int, float]] = [(0, rss_mib())]
+        checkpoints = {conversations // 10, conversations // 2, conversations}
         started = time.perf_counter()
         for n in range(1, conversations + 1):
-            await timed(engine, IncomingMessage("bench", f"c{n}", text="/start"), new_latency)
-            if n in (conversations // 10, conversations // 2, conversations):
+            await timed(engine, IncomingMessage("bench", f"c{n}", text="/start"), latency)
+            if n in checkpoints:
                 memory.append((n, rss_mib()))
-        new_rate = conversations / (time.perf_counter() - started)
+        rows += summary("new conversation", latency, time.perf_counter() - started)
 
-        walk_latency: list[float] = []
+        latency = []
+        shown = await timed(engine, IncomingMessage("bench", "walker", text="/start"), [])
         started = time.perf_counter()
-        for n in range(walks):
-            text = WALK[n % len(WALK)]
-            await timed(engine, IncomingMessage("bench", f"c{1 + n // len(WALK)}", text=text), walk_latency)
-        walk_rate = walks / (time.perf_counter() - started)
+        for _ in range(walk_steps):
+            shown = await timed(engine, next_message("walker", shown), latency)
+        rows += summary("step in a walk", latency, time.perf_counter() - started)
         await database.dispose()
 
-    for name, latency, rate in (("new conversation", new_latency, new_rate), ("step in a walk", walk_latency, walk_rate)):
-        ordered = sorted(latency)
-        rows.append((f"{name}: steps per second", f"{rate:,.0f}", ""))
-        rows.append((f"{name}: median ms", f"{statistics.median(ordered):.2f}", "≤ 2"))
-        rows.append((f"{name}: p99 ms", f"{ordered[int(len(ordered) * 0.99) - 1]:.2f}", "≤ 10"))
-    for count, mib in memory:
-        rows.append((f"resident memory after {count:,} conversations (MiB)", f"{mib:.1f}", "flat"))
+    rows += [(f"resident memory after {n:,} conversations (MiB)", f"{mib:.1f}", "flat") for n, mib in memory]
     growth = memory[-1][1] - memory[1][1]
     rows.append((f"growth from {memory[1][0]:,} to {memory[-1][0]:,} conversations (MiB)", f"{growth:.1f}", "≈ 0"))
     return rows
 
 
-def print_table(rows: list[tuple[str, str, str]]) -> None:
+def print_table(rows: list[Row]) -> None:
     headers = ("measure", "result", "target")
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(3)]
-    line = "+-" + "-+-".join("-" * w for w in widths) + "-+"
-    print(line)
+    rule = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    print(rule)
     print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
-    print(line)
+    print(rule)
     for row in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-    print(line)
+    print(rule)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=10_000)
-    parser.add_argument("--walks", type=int, default=3_000)
+    parser.add_argument("--walk-steps", type=int, default=3_000)
     args = parser.parse_args()
-    print_table(asyncio.run(bench(args.conversations, args.walks)))
+    print_table(asyncio.run(bench(args.conversations, args.walk_steps)))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ class Deliverer(Protocol):
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
         """Send ``messages`` to one chat of this channel now."""
 
+    async def typing(self, chat_id: str) -> None:
+        """Show the user that someone is typing (Telegram: sendChatAction)."""
+
 
 class ChannelHub:
     def __init__(self) -> None:
@@ -38,3 +41,8 @@ class ChannelHub:
             return False
         await deliverer.deliver(chat_id, messages)
         return True
+
+    async def typing(self, channel: str, chat_id: str) -> None:
+        deliverer = self._channels.get(channel)
+        if deliverer is not None:
+            await deliverer.typing(chat_id)

@@ -52,6 +52,7 @@ class OutgoingMessage:
     options: tuple[Choice, ...] = ()
     actions: tuple[Choice, ...] = ()
     kind: str = "text"  # text | question | outcome | notice | agent
+    author: str | None = None  # display name of the person who wrote it (agent messages), else the bot
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,9 +85,13 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings({}, None, database_url=sqlite_url(tmp_path))
 
 
+DATA = Path(__file__).resolve().parent / "data"
+
+
 @pytest.fixture(scope="session")
 def dialog() -> Dialog:
-    return Dialog.load()
+    """A small fixed tree, so engine tests do not change when the product's content does."""
+    return Dialog.load(DATA / "tree.yaml", DATA / "organisaties.yaml")
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from bot.messages import IncomingMessage
 from storage.models import MonitoringEvent
 from storage.repository import ConversationStore
 from tests.bot.helpers import CHANNEL, option_keys, say, state_of, tap
+from tests.conftest import DATA
 
 
 async def test_first_message_gets_the_welcome_with_options(engine: Engine) -> None:
@@ -211,7 +212,7 @@ async def test_conversations_do_not_see_each_other(engine: Engine) -> None:
 async def test_a_second_engine_resumes_at_the_same_node(store: ConversationStore, dialog: Dialog, i18n: I18n) -> None:
     first = Engine(store, dialog, i18n)
     await walk_to(first, "rol")
-    second = Engine(ConversationStore(store.engine), Dialog.load(), i18n)
+    second = Engine(ConversationStore(store.engine), Dialog.load(DATA / "tree.yaml", DATA / "organisaties.yaml"), i18n)
     screen = await second.screen(CHANNEL, "c1")
     assert screen[0].text == "Wie ben jij?"
     await say(second, "ik ben ouder")
