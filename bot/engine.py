@@ -92,8 +92,10 @@ class Engine:
             self._show(turn)
             if not self._means_something(message, text):
                 return
-        if not self.dialog.has(conversation.state) or conversation.tree_version != self.dialog.version:
-            self._upgrade_tree(turn)
+        if conversation.tree_version != self.dialog.version and self._upgrade_tree(turn):
+            self._show(turn)
+            if not self._means_something(message, text):
+                return
         if message.choice is not None:
             await self._choice(turn, message.choice)
         elif text is not None:
@@ -113,16 +115,18 @@ class Engine:
         labels = [_(option.label) for option in self.dialog.node(self.dialog.start).options]
         return command_word(text) is not None or match_option(text, labels) is not None
 
-    def _upgrade_tree(self, turn: Turn) -> None:
+    def _upgrade_tree(self, turn: Turn) -> bool:
+        """Move a conversation to the current tree version; True when it had to start again."""
         conversation = turn.conversation
+        conversation.tree_version = self.dialog.version
         if self.dialog.has(conversation.state):
             conversation.history = [n for n in conversation.history if self.dialog.has(n)]
-        else:
-            logger.info("conversation %s: state %s left the tree; restarting", conversation.id, conversation.state)
-            turn.say(OutgoingMessage(_("Sorry, de wegwijzer is veranderd. We beginnen opnieuw."), kind="notice"))
-            conversation.state = self.dialog.start
-            conversation.history = []
-        conversation.tree_version = self.dialog.version
+            return False
+        logger.info("conversation %s: state %s left the tree; restarting", conversation.id, conversation.state)
+        turn.say(OutgoingMessage(_("Sorry, de wegwijzer is veranderd. We beginnen opnieuw."), kind="notice"))
+        conversation.state = self.dialog.start
+        conversation.history = []
+        return True
 
     async def _choice(self, turn: Turn, key: str) -> None:
         if key.startswith(ACTION_PREFIX):

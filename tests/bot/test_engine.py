@@ -248,3 +248,31 @@ async def walk_to(engine: Engine, node: str, chat_id: str = "c1") -> None:
     for text in routes[node]:
         await say(engine, text, chat_id)
     assert await state_of(engine, chat_id) == node
+
+
+async def test_a_state_that_left_the_tree_restarts_with_an_apology(
+    store: ConversationStore, dialog: Dialog, i18n: I18n
+) -> None:
+    old = Engine(store, dialog, i18n)
+    await walk_to(old, "ouder_uitkomst")
+    nodes = {k: v for k, v in dialog.tree.nodes.items() if k != "ouder_uitkomst"}
+    rol = nodes["rol"]
+    nodes["rol"] = rol.model_copy(update={"options": tuple(o for o in rol.options if o.next != "ouder_uitkomst")})
+    new_tree = dialog.tree.model_copy(update={"version": "starter-2", "nodes": nodes})
+    new = Engine(store, Dialog(new_tree, dialog.directory), i18n)
+    messages = await say(new, "hallo")
+    assert messages[0].text == "Sorry, de wegwijzer is veranderd. We beginnen opnieuw."
+    assert "Wegwijzer" in messages[1].text
+    conversation = await store.load(CHANNEL, "c1")
+    assert conversation is not None
+    assert (conversation.state, conversation.tree_version, conversation.history) == ("welkom", "starter-2", [])
+
+
+async def test_a_state_that_stayed_in_a_new_tree_version_carries_on(
+    store: ConversationStore, dialog: Dialog, i18n: I18n
+) -> None:
+    await walk_to(Engine(store, dialog, i18n), "rol")
+    new = Engine(store, Dialog(dialog.tree.model_copy(update={"version": "starter-2"}), dialog.directory), i18n)
+    messages = await say(new, "ik ben ouder")
+    assert "Sorry" not in messages[0].text
+    assert await state_of(new) == "ouder_uitkomst"
