@@ -6,9 +6,12 @@ the database, then the engine, then each channel.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +22,7 @@ from bot.hub import ChannelHub
 from bot.i18n import I18n
 from bot.settings import Settings
 from storage.database import create_engine
+from storage.models import utcnow
 from storage.repository import ConversationStore
 from storage.schema import ensure_current
 
@@ -32,6 +36,9 @@ STORE = web.AppKey("store", ConversationStore)
 ENGINE = web.AppKey("engine", Engine)
 HUB = web.AppKey("hub", ChannelHub)
 
+PROCESSED_IDS_KEPT = timedelta(days=7)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+
 
 def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Application:
     """Wire the whole product for ``settings``. Loading the tree here makes a broken tree fail start-up."""
@@ -42,6 +49,7 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     app[HUB] = ChannelHub()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_engine)
+    app.cleanup_ctx.append(_housekeeping)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/", landing)
     return app
@@ -66,6 +74,25 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
     app[ENGINE] = Engine(app[STORE], app[DIALOG], app[I18N], max_text_chars=settings.max_text_chars)
     logger.info("beslisboom %s loaded: %d nodes", app[DIALOG].version, len(app[DIALOG].tree.nodes))
     yield
+
+
+async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
+    """Forget old delivery ids now and then; channels only redeliver recent updates."""
+
+    async def prune_forever() -> None:
+        while True:
+            try:
+                pruned = await app[STORE].prune_processed(utcnow() - PROCESSED_IDS_KEPT)
+                logger.debug("pruned %d old delivery ids", pruned)
+            except Exception:
+                logger.exception("pruning delivery ids failed; trying again later")
+            await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())
+
+    task = asyncio.create_task(prune_forever(), name="wegwijzer-housekeeping")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def healthz(request: web.Request) -> web.Response:
