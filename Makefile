@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+AXE    := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint typecheck locales extract-messages bench clean
+.PHONY: install run test lint typecheck locales extract-messages bench clean axe
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,8 +39,14 @@ typecheck: install
 	$(BIN)/mypy
 
 ## Install, lint, type-check and run every test (needs PostgreSQL on 127.0.0.1:5432, see README).
-test: locales lint typecheck
+test: locales lint typecheck $(AXE)
 	$(BIN)/pytest -q
+
+## axe-core for the web chat's accessibility test, from the npm registry (the browser tests need Chromium too).
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4
+
+axe: $(AXE)
 
 bench: locales
 	$(BIN)/python -m bench.engine_bench

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -50,8 +49,14 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_engine)
     app.cleanup_ctx.append(_housekeeping)
+    _console(app)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/", landing)
+    from bot.channels import web as web_chat  # here, not at the top: the channel imports this module's keys
+
+    web_chat.setup(app)  # the chat page at "/", /embed, /chat/ws
+    from bot.channels import telegram  # here too: it imports this module's keys
+
+    telegram.setup(app)  # the webhook route and the bot, when TELEGRAM_TOKEN is set
     return app
 
 
@@ -105,13 +110,8 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "ok", "tree": request.app[DIALOG].version})
 
 
-async def landing(request: web.Request) -> web.Response:
-    """A plain page that says what runs here."""
-    dialog = request.app[DIALOG]
-    body = (
-        "<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>Wegwijzer</title></head><body>"
-        "<h1>Wegwijzer</h1><p>De wegwijzer voor een veilige school draait hier.</p>"
-        f"<p>Beslisboom versie {html.escape(dialog.version)}, {len(dialog.tree.nodes)} stappen.</p>"
-        "<p><a href='/healthz'>Status</a></p></body></html>"
-    )
-    return web.Response(text=body, content_type="text/html")
+def _console(app: web.Application) -> None:
+    """The agents' console under /console/ and the human queue behind "Praat met een mens"."""
+    from bot.console import setup  # imported here: the console reads this module's app keys
+
+    setup(app)

@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.console import commands as console_commands
+from bot.dialogs import cli as dialog_commands
 from bot.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the web server")
     serve.add_argument("--host", help="address to listen on (default: the host setting)")
     serve.add_argument("--port", type=int, help="port to listen on (default: the port setting)")
+    serve.add_argument(
+        "--polling",
+        dest="telegram_polling",
+        action="store_true",
+        default=None,
+        help="get Telegram updates by polling instead of the webhook (local development)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     chat = commands.add_parser("chat", help="chat with the wegwijzer in this terminal")
@@ -50,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     revision = db_commands.add_parser("revision", help="new migration from changes to storage/models.py")
     revision.add_argument("-m", "--message", required=True)
     revision.set_defaults(func=cmd_db_revision)
+    console_commands.register(commands)
+    dialog_commands.register(commands)
     return parser
 
 
@@ -59,18 +70,23 @@ def configure_logging(level: str, quiet: bool = False) -> None:
         level="WARNING" if quiet and level != "DEBUG" else level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("transitions", "alembic"):
+    for noisy in ("transitions", "alembic", "httpx"):  # httpx logs every Bot API URL, and the token is in it
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    return {key: value for key in ("host", "port") if (value := getattr(args, key, None)) is not None}
+    keys = ("host", "port", "telegram_polling")
+    return {key: value for key in keys if (value := getattr(args, key, None)) is not None}
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import create_app
 
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except SettingsError as exc:  # a combination of settings that cannot work, e.g. a webhook without secret
+        print(f"wegwijzer: {exc}", file=sys.stderr)
+        return 2
     print(f"Wegwijzer draait op http://{settings.host}:{settings.port}/", flush=True)
     web.run_app(app, host=settings.host, port=settings.port, print=None)
     return 0

@@ -79,8 +79,10 @@ def contact_line(contact: Contact) -> str:
         "chat": _("Chat: {value}"),
         "website": _("Website: {value}"),
         "email": _("Mail: {value}"),
+        "in_person": _("Waar: {value}"),
     }
-    line = labels[contact.kind].format(value=contact.value)
+    value = _(contact.value) if contact.kind == "in_person" else contact.value
+    line = labels[contact.kind].format(value=value)
     if contact.hours:
         line += f" ({_(contact.hours)})"
     if contact.note:

@@ -9,12 +9,15 @@ message that names it.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.helpdesk.hours import check_timezone, parse_holidays, parse_hours
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "default.toml"
 ENV_PREFIX = "WEGWIJZER_"
@@ -24,6 +27,9 @@ SHORT_NAMES = {
     "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
 }
 LIST_SEPARATOR = ","
+# A CSP source for frame-ancestors: scheme, host (optionally "*." in front) and port, nothing else.
+ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+EXIT_URL = re.compile(r"https?://[^\s\"'<>]+")
 
 
 class SettingsError(Exception):
@@ -45,6 +51,21 @@ class Settings(BaseModel):
     telegram_api_base_url: str
     telegram_webhook_secret: str
     public_url: str
+    # Web chat (bot/channels/web.py): see config/default.toml.
+    embed_allowed_origins: tuple[str, ...]
+    quick_exit_url: str
+    # Chat-ondersteuning (bot/helpdesk, bot/console): see config/default.toml for the meaning of each.
+    helpdesk_timezone: str = Field(min_length=1)
+    helpdesk_hours: tuple[str, ...]
+    helpdesk_holidays: tuple[str, ...]
+    agent_disconnect_timeout_seconds: int = Field(ge=10, le=3600)
+    console_session_idle_minutes: int = Field(ge=1, le=24 * 60)
+    console_login_attempts: int = Field(ge=1, le=100)
+    console_login_window_seconds: int = Field(ge=1, le=24 * 3600)
+    console_cookie_secure: bool
+    # Telegram channel (bot/channels/telegram): see config/default.toml.
+    telegram_polling: bool
+    telegram_webhook_path: str
 
     @field_validator("log_level")
     @classmethod
@@ -59,6 +80,38 @@ class Settings(BaseModel):
     def _some_locales(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("must name at least one language")
+        return value
+
+    @field_validator("helpdesk_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("helpdesk_hours")
+    @classmethod
+    def _readable_hours(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        parse_hours(value)
+        return value
+
+    @field_validator("helpdesk_holidays")
+    @classmethod
+    def _readable_holidays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        parse_holidays(value)
+        return value
+
+    @field_validator("embed_allowed_origins")
+    @classmethod
+    def _plain_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(f"'{origin}' is not an origin like https://school.example (no path, no spaces)")
+        return value
+
+    @field_validator("quick_exit_url")
+    @classmethod
+    def _plain_url(cls, value: str) -> str:
+        if not EXIT_URL.fullmatch(value):
+            raise ValueError("must be an http(s) address without spaces or quotes")
         return value
 
     @property

@@ -75,3 +75,91 @@ class MonitoringEvent(SQLModel, table=True):
     theme: str | None = Field(default=None, max_length=32)
     channel: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Chat-ondersteuning (hand-off to people): see bot/helpdesk/ and bot/console/ -------------------------
+
+
+class Agent(SQLModel, table=True):
+    """A person of the chat-ondersteuning who can log in to the console (role ``agent`` or ``admin``)."""
+
+    __tablename__ = "agents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)  # the login name
+    display_name: str = Field(max_length=64)  # what the user sees: "Je praat nu met <display_name>"
+    password_hash: str = Field(max_length=255)  # argon2id
+    role: str = Field(default="agent", max_length=8)  # agent | admin
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AgentSession(SQLModel, table=True):
+    """A console login. Only a hash of the cookie's token is kept; idle sessions expire."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    agent_id: int = Field(sa_column=Column(Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False))
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Handoff(SQLModel, table=True):
+    """One request for a person: queued → live (claimed by an agent) → ended, with its outcome.
+
+    The queue's truth lives here, not in ``Conversation.status`` (which mirrors it for the engine): agent
+    actions change it with conditional UPDATEs, so two agents claiming at once cannot both win.
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_queue", "status", "priority", "requested_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    status: str = Field(default="queued", max_length=8)  # queued | live | ended
+    priority: int = Field(default=0)  # 2 acute danger / crisis, 1 message left outside hours, 0 normal
+    crisis: bool = Field(default=False)
+    witte_vlek: bool = Field(default=False)
+    after_hours: bool = Field(default=False)
+    agent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
+    )
+    waiting_messages: int = Field(default=0)
+    requested_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = Field(default=None)
+    agent_seen_at: datetime | None = Field(default=None)
+    ended_at: datetime | None = Field(default=None)
+    outcome: str | None = Field(default=None, max_length=64)
+    outcome_note: str | None = Field(default=None)
+
+
+class AgentNote(SQLModel, table=True):
+    """A private note about a conversation, only ever shown to agents."""
+
+    __tablename__ = "agent_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    agent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
+    )
+    text: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who opened which conversation when: ids only, never text. Kept when a conversation is deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(index=True)
+    conversation_id: int = Field(index=True)
+    action: str = Field(max_length=32)  # open_transcript | watch_live | claim | end | …
+    at: datetime = Field(default_factory=utcnow)

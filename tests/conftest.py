@@ -10,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from pytest_aiohttp import AiohttpClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +21,8 @@ from bot.settings import Settings, load_settings
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.repository import ConversationStore
+from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.telegram_harness import TelegramHarness, telegram_settings
 
 # The PostgreSQL server every developer machine and CI has; a missing server fails the tests, never skips.
 POSTGRES_ADMIN_URL = os.environ.get("WEGWIJZER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -107,3 +110,38 @@ def store(sqlite_database: AsyncEngine) -> ConversationStore:
 @pytest.fixture
 def engine(store: ConversationStore, dialog: Dialog, i18n: I18n) -> Engine:
     return Engine(store, dialog, i18n, max_text_chars=4000)
+
+
+@pytest.fixture
+async def bot_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API on 127.0.0.1 that records every call (see tests/fakes/bot_api.py)."""
+    # PTB 22 warns (PTBDeprecationWarning) inside its own RetryAfter.__init__ unless this opts in to the
+    # coming timedelta type; the product reads retry_after either way (bot/channels/telegram/outbox.py).
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    fake = FakeBotApi()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def telegram(
+    aiohttp_client: AiohttpClient,
+    bot_api: FakeBotApi,
+    sqlite_database: AsyncEngine,
+    dialog: Dialog,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> TelegramHarness:
+    """The product (fixed test tree) with Telegram on by webhook, served for real; see tests/fakes/.
+
+    Private chats get bursts of 1000 here instead of 5, so a test can walk a path without the per-chat
+    pause of about a second (tests/bot/channels/test_telegram_sending.py shows that pause).
+    """
+    from bot.app import create_app
+    from bot.channels.telegram import outbox
+
+    monkeypatch.setattr(outbox, "CHAT_BURST", 1000)
+
+    client = await aiohttp_client(create_app(telegram_settings(tmp_path, bot_api), dialog=dialog))
+    return TelegramHarness(client, bot_api)

@@ -27,8 +27,12 @@ def extract_yaml(
 
 def _walk(node: yaml.Node, key: str | None) -> Iterator[Extracted]:
     if isinstance(node, yaml.MappingNode):
+        in_person = any(str(k.value) == "kind" and getattr(v, "value", None) == "in_person" for k, v in node.value)
         for key_node, value_node in node.value:
-            yield from _walk(value_node, str(key_node.value))
+            child_key = str(key_node.value)
+            if in_person and child_key == "value":  # where to find a person: Dutch text, not a number
+                child_key = "text"
+            yield from _walk(value_node, child_key)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             yield from _walk(item, key)

@@ -55,9 +55,13 @@ class Tree(Strict):
 
 
 class Contact(Strict):
-    """One way to reach an organisation. Only verified numbers and hours (see organisaties.md)."""
+    """One way to reach an organisation. Only verified numbers and hours (see organisaties.md).
 
-    kind: Literal["phone", "chat", "website", "email"]
+    ``in_person`` is a party inside the school or nearby (mentor, vertrouwenspersoon): its ``value`` is a
+    short Dutch text saying where to find them, translated like the other texts.
+    """
+
+    kind: Literal["phone", "chat", "website", "email", "in_person"]
     value: str
     hours: str | None = None
     note: str | None = None

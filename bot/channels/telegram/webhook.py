@@ -1,0 +1,50 @@
+"""The webhook route: Telegram POSTs each update here, with our secret in a header.
+
+Answers: 403 when the secret is wrong or missing (nothing is read), 400 for a body that is not an update,
+500 when the engine step failed (Telegram then delivers the update again), else 200 as soon as the step is
+saved; sending the reply is the outbox's job (see ``outbox``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiohttp import web
+from telegram import Update
+
+from bot.channels.telegram.channel import TelegramChannel
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+CHANNEL_KEY = web.AppKey("telegram", TelegramChannel)
+SECRET_KEY = web.AppKey("telegram_webhook_secret", str)
+
+
+async def webhook(request: web.Request) -> web.Response:
+    """Check the secret, read the update, hand it to the channel."""
+    expected = request.app[SECRET_KEY].encode()
+    given = request.headers.get(SECRET_HEADER, "").encode()
+    if not hmac.compare_digest(given, expected):
+        logger.warning("webhook call without the right secret refused")
+        return web.Response(status=403)
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return web.Response(status=400, text="body is not JSON")
+    channel = request.app[CHANNEL_KEY]
+    try:
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("no update_id")
+        update = Update.de_json(data, channel.bot)
+    except Exception as exc:
+        logger.warning("webhook body is not a Telegram update: %s", type(exc).__name__)
+        return web.Response(status=400, text="body is not a Telegram update")
+    try:
+        await channel.process(update)
+    except Exception:
+        logger.exception("update %s failed; Telegram will deliver it again", update.update_id)
+        return web.Response(status=500)
+    return web.Response(status=200)

@@ -1,0 +1,192 @@
+"""The web chat: the page at ``/``, an embeddable variant, and the WebSocket they talk over.
+
+Everything the page needs is served by us (``static/``), under a Content-Security-Policy that allows no
+inline script or style and nothing from elsewhere. The page's own texts are gettext messages in the
+conversation's language, and ``lang``/``dir`` follow it. Wiring: ``setup(app)`` from ``create_app``.
+
+| route | what |
+|---|---|
+| ``GET /`` | the chat page |
+| ``GET /embed`` | the same chat for a partner's iframe (``frame-ancestors`` from ``embed_allowed_origins``) |
+| ``GET /embed.js`` | a small script that places that iframe and carries out "Snel weg" on the partner page |
+| ``GET /chat/ws`` | the WebSocket (see ``web_frames`` for the frames) |
+| ``POST /chat/new`` | "Nieuw gesprek": a new session token, so a new conversation |
+| ``POST /chat/leave`` | "Snel weg": this browser forgets the session |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from bot.app import ENGINE, HUB, I18N, SETTINGS, STORE
+from bot.channels import web_session as session
+from bot.channels.web_socket import CHANNEL, WebChannel
+from bot.i18n import gettext, ngettext, text_direction
+from bot.messages import Action
+from bot.screens import action
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+STATIC_PREFIX = "/static/chat/"
+OUR_PATHS = ("/", "/embed", "/embed.js")
+OUR_PREFIXES = ("/chat/", STATIC_PREFIX)
+TOOLBAR = (Action.BACK, Action.RESTART, Action.HUMAN, Action.LANGUAGE, Action.STOP)
+
+WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
+WEB_TEMPLATES = web.AppKey("web_templates", jinja2.Environment)
+WEB_ASSETS = web.AppKey("web_assets", dict[str, str])
+
+
+def setup(app: web.Application) -> None:
+    """Add the web chat's routes, templates, security headers and its place in the hub."""
+    app[WEB_TEMPLATES] = templates()
+    app[WEB_ASSETS] = {path.name: f"{STATIC_PREFIX}{path.name}?v={version(path)}" for path in STATIC.iterdir()}
+    app.router.add_get("/", page)
+    app.router.add_get("/embed", embed_page)
+    app.router.add_get("/embed.js", embed_script)
+    app.router.add_get("/chat/ws", socket)
+    app.router.add_post("/chat/new", new_conversation)
+    app.router.add_post("/chat/leave", leave)
+    app.router.add_static(STATIC_PREFIX, STATIC, append_version=False)
+    app.cleanup_ctx.append(_channel)
+    app.on_shutdown.append(_close_sockets)
+    app.on_response_prepare.append(_security_headers)
+
+
+def templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def version(path: Path) -> str:
+    """A short content hash, so a changed file is never served from an old cache."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+async def _channel(app: web.Application) -> AsyncIterator[None]:
+    channel = WebChannel(app[ENGINE], app[STORE], app[I18N], app[SETTINGS].public_url)
+    app[WEB_CHANNEL] = channel
+    app[HUB].register(CHANNEL, channel)
+    yield
+    app[HUB].unregister(CHANNEL)
+
+
+async def _close_sockets(app: web.Application) -> None:
+    if WEB_CHANNEL in app:
+        await app[WEB_CHANNEL].close_all()
+
+
+def content_security_policy(frame_ancestors: str) -> str:
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        f"base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}"
+    )
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Strict headers on everything the web chat serves (pages set their own ``frame-ancestors``)."""
+    if request.path not in OUR_PATHS and not request.path.startswith(OUR_PREFIXES):
+        return
+    response.headers.setdefault("Content-Security-Policy", content_security_policy("'none'"))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+
+
+async def page(request: web.Request) -> web.Response:
+    """The chat page; a first visit gets its anonymous session cookie here."""
+    response = await _render(request, embedded=False)
+    response.headers["Content-Security-Policy"] = content_security_policy("'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+async def embed_page(request: web.Request) -> web.Response:
+    """The chat for a partner's iframe: only the origins in ``embed_allowed_origins`` may frame it."""
+    response = await _render(request, embedded=True)
+    origins = " ".join(("'self'", *request.app[SETTINGS].embed_allowed_origins))
+    response.headers["Content-Security-Policy"] = content_security_policy(origins)
+    return response
+
+
+async def _render(request: web.Request, *, embedded: bool) -> web.Response:
+    app = request.app
+    i18n = app[I18N]
+    token = session.token_of(request)
+    fresh = token is None
+    if token is None:
+        token = session.new_token()
+    conversation = None if fresh else await app[STORE].load(CHANNEL, session.chat_id_for(token))
+    hint = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip() or None
+    locale = conversation.locale if conversation is not None else i18n.pick(hint)
+    with i18n.use(locale):
+        html = (
+            app[WEB_TEMPLATES]
+            .get_template("chat.html")
+            .render(
+                lang=locale,
+                dir=text_direction(locale),
+                embedded=embedded,
+                assets=app[WEB_ASSETS],
+                quick_exit_url=app[SETTINGS].quick_exit_url,
+                max_text_chars=app[SETTINGS].max_text_chars,
+                toolbar=[action(name) for name in TOOLBAR],
+            )
+        )
+    response = web.Response(text=html, content_type="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    if fresh:
+        session.set_token(response, token, secure=_secure(request), embedded=embedded)
+    return response
+
+
+async def embed_script(request: web.Request) -> web.FileResponse:
+    """The partner's script tag; it may be loaded by any site (it only places our iframe)."""
+    response = web.FileResponse(STATIC / "embed.js")
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+async def socket(request: web.Request) -> web.StreamResponse:
+    return await request.app[WEB_CHANNEL].serve(request)
+
+
+async def new_conversation(request: web.Request) -> web.Response:
+    """Start afresh: a new token means a new conversation (the old one stays until it is deleted)."""
+    _check_origin(request)
+    response = web.Response(status=204)
+    session.set_token(response, session.new_token(), secure=_secure(request), embedded="embed" in request.query)
+    logger.info("web chat: new conversation asked")
+    return response
+
+
+async def leave(request: web.Request) -> web.Response:
+    """Snel weg: this browser forgets its session, so the chat cannot be reopened from it."""
+    _check_origin(request)
+    response = web.Response(status=204)
+    session.forget_token(response, secure=_secure(request), embedded="embed" in request.query)
+    return response
+
+
+def _check_origin(request: web.Request) -> None:
+    if not session.same_origin(request):
+        raise web.HTTPForbidden(text="Other origins may not change this chat.")
+
+
+def _secure(request: web.Request) -> bool:
+    return session.is_secure(request, request.app[SETTINGS].public_url)

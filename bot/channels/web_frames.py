@@ -1,0 +1,134 @@
+"""The web chat's frame protocol: JSON over a WebSocket, checked before anything reaches the engine.
+
+Client → server (every frame has an ``id`` the client chose; a resend with the same id is handled once)::
+
+    {"type": "text",   "id": "k3x9", "text": "ik word gepest"}
+    {"type": "choice", "id": "k3xa", "key": "opt:rol:leerling"}
+
+Server → client::
+
+    {"type": "history",  "lang": "nl", "dir": "ltr", "messages": [message, …]}   on connect: the whole chat
+    {"type": "messages", "lang": "nl", "dir": "ltr", "reply_to": "k3x9", "duplicate": false,
+     "messages": [message, …]}                                                   an answer, or a push
+    {"type": "typing"}                                                           someone is typing
+    {"type": "error", "code": "bad_frame", "message": "…", "reply_to": "k3x9"}   the frame was not used
+
+    message = {"text", "sender": "user|bot|agent|system", "kind", "author", "options": [{"key", "label"}],
+               "actions": [{"key", "label"}]}
+
+Texts are plain text; the page renders them with ``textContent``, never as HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.messages import Choice, OutgoingMessage
+from storage.models import TranscriptEntry
+
+logger = logging.getLogger(__name__)
+
+FRAME_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+MAX_KEY_CHARS = 200
+
+
+class FrameError(Exception):
+    """A client frame we will not use; ``code`` goes back to the client in an error frame."""
+
+    def __init__(self, code: str, frame_id: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.frame_id = frame_id
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFrame:
+    """One checked frame from the page: typed ``text`` or a tapped ``key``."""
+
+    id: str
+    text: str | None = None
+    key: str | None = None
+
+
+def parse(raw: str) -> ClientFrame:
+    """Check the shape of one client frame; raise ``FrameError`` for anything else."""
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        raise FrameError("bad_json") from None
+    if not isinstance(data, dict):
+        raise FrameError("bad_frame")
+    frame_id = data.get("id")
+    if not isinstance(frame_id, str) or not FRAME_ID.fullmatch(frame_id):
+        raise FrameError("bad_id")
+    kind = data.get("type")
+    if kind == "text" and set(data) == {"type", "id", "text"} and isinstance(data["text"], str):
+        return ClientFrame(frame_id, text=data["text"])
+    if (
+        kind == "choice"
+        and set(data) == {"type", "id", "key"}
+        and isinstance(data["key"], str)
+        and 0 < len(data["key"]) <= MAX_KEY_CHARS
+    ):
+        return ClientFrame(frame_id, key=data["key"])
+    raise FrameError("bad_frame", frame_id)
+
+
+def update_id(chat_id: str, frame_id: str) -> str:
+    """The engine's delivery id for a frame: unique per conversation, so two pages may both send "1"."""
+    return hashlib.sha256(f"{chat_id}\0{frame_id}".encode()).hexdigest()[:40]
+
+
+def choices(items: Iterable[Choice]) -> list[dict[str, str]]:
+    return [{"key": item.key, "label": item.label} for item in items]
+
+
+def message(
+    text: str,
+    sender: str = "bot",
+    *,
+    kind: str = "text",
+    author: str | None = None,
+    options: Sequence[Choice] = (),
+    actions: Sequence[Choice] = (),
+) -> dict[str, Any]:
+    return {
+        "text": text,
+        "sender": sender,
+        "kind": kind,
+        "author": author,
+        "options": choices(options),
+        "actions": choices(actions),
+    }
+
+
+def outgoing(item: OutgoingMessage) -> dict[str, Any]:
+    """An engine message as the page shows it; a message with an author was written by a person."""
+    sender = "agent" if item.author is not None or item.kind == "agent" else "bot"
+    return message(item.text, sender, kind=item.kind, author=item.author, options=item.options, actions=item.actions)
+
+
+def history(entries: Sequence[TranscriptEntry], screen: Sequence[OutgoingMessage]) -> list[dict[str, Any]]:
+    """The transcript, with the buttons of the current screen on its last lines.
+
+    The transcript holds what was said; ``screen`` (``Engine.screen``) holds the buttons that are valid
+    now. When the transcript ends with the screen's texts they get their buttons back; otherwise (after a
+    language menu, a stop or a person's message) the current screen is shown again below the transcript.
+    """
+    shown = [message(entry.text, entry.sender) for entry in entries]
+    tail = [item.text for item in screen]
+    ends_with_screen = bool(tail) and [m["text"] for m in shown[-len(tail) :]] == tail
+    ends_with_screen = ends_with_screen and all(m["sender"] == "bot" for m in shown[-len(tail) :])
+    if ends_with_screen:
+        shown = shown[: -len(tail)]
+    return shown + [outgoing(item) for item in screen]
+
+
+def frame(kind: str, **fields: Any) -> str:
+    return json.dumps({"type": kind, **fields}, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,110 @@
+"""The agents' console at ``/console/``: a sub-application with its own middlewares, templates and static.
+
+``setup(app)`` mounts it; at start-up (after the parent's database and engine) it builds the ``Helpdesk``,
+makes the engine hand conversations to it (``HelpdeskGate``), and runs the watchdog that gives the
+conversations of disconnected agents back to the queue. See README "Chat-ondersteuning (console)".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.app import DIALOG, ENGINE, HUB, I18N, SETTINGS, STORE
+from bot.console.actions import routes as action_routes
+from bot.console.auth import LoginLimiter, security_headers
+from bot.console.keys import AGENTS, HELPDESK, LIMITER, SOCKETS
+from bot.console.login import require_login
+from bot.console.login import routes as login_routes
+from bot.console.socket import close_all
+from bot.console.socket import handle as socket_handler
+from bot.console.views import routes as page_routes
+from bot.helpdesk.desk import Helpdesk
+from bot.helpdesk.gate import HelpdeskGate
+from bot.helpdesk.hours import OpeningHours
+from storage.agents import AgentStore
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+WATCHDOG_EVERY = timedelta(seconds=15)
+
+
+def setup(app: web.Application) -> web.Application:
+    """Mount the console under /console/ on the product's app; returns the sub-application."""
+    console = web.Application(middlewares=[security_headers, require_login])
+    zone = ZoneInfo(app[SETTINGS].helpdesk_timezone)
+    aiohttp_jinja2.setup(
+        console,
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        filters={
+            "hm": lambda moment: moment.astimezone(zone).strftime("%H:%M"),
+            "dmhm": lambda moment: moment.astimezone(zone).strftime("%d-%m-%Y %H:%M"),
+        },
+    )
+    console[SOCKETS] = set()
+    login_routes(console)
+    page_routes(console)
+    action_routes(console)
+    console.router.add_get("/ws", socket_handler, name="socket")
+    console.router.add_static("/static/", HERE / "static", name="static")
+
+    async def helpdesk_ctx(_console: web.Application) -> AsyncIterator[None]:
+        async for _ in _helpdesk(app, console):
+            yield
+
+    console.cleanup_ctx.append(helpdesk_ctx)
+    console.on_shutdown.append(close_all)
+    app.add_subapp("/console/", console)
+    return console
+
+
+async def _helpdesk(app: web.Application, console: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    desk = Helpdesk(
+        app[STORE],
+        app[HUB],
+        app[I18N],
+        app[DIALOG],
+        OpeningHours(settings.helpdesk_hours, settings.helpdesk_holidays, settings.helpdesk_timezone),
+        disconnect_timeout=timedelta(seconds=settings.agent_disconnect_timeout_seconds),
+    )
+    app[HELPDESK] = desk
+    app[AGENTS] = AgentStore(app[STORE].engine)
+    app[LIMITER] = LoginLimiter(
+        settings.console_login_attempts,
+        timedelta(seconds=settings.console_login_window_seconds),
+        clock=lambda: desk.clock(),
+    )
+    app[ENGINE].handoff = HelpdeskGate(desk)
+    task = asyncio.create_task(_watchdog(app), name="wegwijzer-console-watchdog")
+    logger.info("chat-ondersteuning ready (console at /console/)")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _watchdog(app: web.Application) -> None:
+    """Now and then: conversations of agents whose console is gone back to the queue; old sessions out."""
+    settings = app[SETTINGS]
+    every = min(WATCHDOG_EVERY.total_seconds(), settings.agent_disconnect_timeout_seconds / 3)
+    while True:
+        await asyncio.sleep(every)
+        desk = app[HELPDESK]
+        try:
+            await desk.requeue_stale()
+            await app[AGENTS].prune_sessions(desk.clock() - timedelta(minutes=settings.console_session_idle_minutes))
+        except Exception:
+            logger.exception("console watchdog failed; trying again later")

@@ -1,0 +1,140 @@
+"""What an agent does with a conversation: claim, reply, canned reply, typing, note, transfer, end.
+
+Each is a POST with the session's CSRF token (checked by ``login.require_login``) and answers JSON:
+``{"ok": true, …}`` or an error with a status the script shows (409 when someone else was first).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.app import DIALOG, STORE
+from bot.console.auth import AGENT, FIELDS
+from bot.console.keys import AGENTS, HELPDESK
+from bot.console.views import CANNED
+from bot.helpdesk.desk import OUTCOMES, NotYours
+
+logger = logging.getLogger(__name__)
+
+TAKEN = "Een collega was je voor: dit gesprek is al overgenomen."
+NOT_YOURS = "Dit gesprek is niet (meer) van jou."
+
+
+def routes(console: web.Application) -> None:
+    console.router.add_post("/h/{handoff_id:\\d+}/claim", claim)
+    console.router.add_post("/h/{handoff_id:\\d+}/reply", reply)
+    console.router.add_post("/h/{handoff_id:\\d+}/canned", canned)
+    console.router.add_post("/h/{handoff_id:\\d+}/typing", typing)
+    console.router.add_post("/h/{handoff_id:\\d+}/transfer", transfer)
+    console.router.add_post("/h/{handoff_id:\\d+}/end", end)
+    console.router.add_post("/c/{conversation_id:\\d+}/note", note)
+
+
+Action = Callable[[web.Request, int], Awaitable[web.Response]]
+
+
+def _handoff_action(action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def run(request: web.Request) -> web.Response:
+        try:
+            return await action(request, int(request.match_info["handoff_id"]))
+        except NotYours:
+            return web.json_response({"ok": False, "error": NOT_YOURS}, status=409)
+
+    run.__name__ = action.__name__
+    run.__doc__ = action.__doc__
+    return run
+
+
+def _text(request: web.Request, key: str = "text") -> str:
+    return str(request[FIELDS].get(key, ""))
+
+
+@_handoff_action
+async def claim(request: web.Request, handoff_id: int) -> web.Response:
+    """Take a waiting conversation; exactly one of two agents clicking at once gets it."""
+    agent = request[AGENT]
+    desk = request.config_dict[HELPDESK]
+    if not await desk.claim(agent, handoff_id):
+        return web.json_response({"ok": False, "error": TAKEN}, status=409)
+    handoff = await desk.handoffs.get(handoff_id)
+    assert handoff is not None and agent.id is not None
+    await request.config_dict[AGENTS].audit(agent.id, handoff.conversation_id, "claim", desk.clock())
+    return web.json_response({"ok": True, "conversation": handoff.conversation_id})
+
+
+@_handoff_action
+async def reply(request: web.Request, handoff_id: int) -> web.Response:
+    """Send the agent's message to the user."""
+    sent = await request.config_dict[HELPDESK].reply(request[AGENT], handoff_id, _text(request))
+    if not sent:
+        return web.json_response({"ok": False, "error": "Typ eerst een bericht."}, status=400)
+    return web.json_response({"ok": True, "text": sent})
+
+
+@_handoff_action
+async def canned(request: web.Request, handoff_id: int) -> web.Response:
+    """Send a standard answer, in the user's language."""
+    desk = request.config_dict[HELPDESK]
+    chosen = CANNED.get(_text(request, "canned"))
+    if chosen is None:
+        return web.json_response({"ok": False, "error": "Dit standaardantwoord bestaat niet."}, status=400)
+    handoff = await desk.handoffs.get(handoff_id)
+    conversation = await request.config_dict[STORE].get(handoff.conversation_id) if handoff else None
+    if conversation is None:
+        raise NotYours(handoff_id)
+    with desk.i18n.use(conversation.locale):
+        text = chosen.translated()
+    sent = await desk.reply(request[AGENT], handoff_id, text)
+    return web.json_response({"ok": True, "text": sent})
+
+
+@_handoff_action
+async def typing(request: web.Request, handoff_id: int) -> web.Response:
+    """Show the user that the agent is typing."""
+    await request.config_dict[HELPDESK].typing(request[AGENT], handoff_id)
+    return web.json_response({"ok": True})
+
+
+@_handoff_action
+async def transfer(request: web.Request, handoff_id: int) -> web.Response:
+    """To a colleague (``to`` = their id) or back to the queue (``to`` = "queue")."""
+    target = _text(request, "to")
+    to = None
+    if target != "queue":
+        to = await request.config_dict[AGENTS].get(int(target)) if target.isdigit() else None
+        if to is None:
+            return web.json_response({"ok": False, "error": "Kies een collega of de wachtrij."}, status=400)
+    if not await request.config_dict[HELPDESK].transfer(request[AGENT], handoff_id, to):
+        return web.json_response({"ok": False, "error": NOT_YOURS}, status=409)
+    return web.json_response({"ok": True})
+
+
+@_handoff_action
+async def end(request: web.Request, handoff_id: int) -> web.Response:
+    """End the chat with an outcome code (and, for a referral, the organisation) and an optional note."""
+    outcome = _text(request, "outcome")
+    organisation = _text(request, "organisation")
+    if outcome not in OUTCOMES:
+        return web.json_response({"ok": False, "error": "Kies een uitkomst."}, status=400)
+    if outcome == "referred":
+        if organisation not in request.config_dict[DIALOG].directory.organisations:
+            return web.json_response({"ok": False, "error": "Kies de organisatie."}, status=400)
+        outcome = f"referred:{organisation}"
+    note = _text(request, "note") or None
+    if not await request.config_dict[HELPDESK].end(request[AGENT], handoff_id, outcome, note):
+        return web.json_response({"ok": False, "error": NOT_YOURS}, status=409)
+    return web.json_response({"ok": True})
+
+
+async def note(request: web.Request) -> web.Response:
+    """A private note for colleagues; the user never sees it."""
+    conversation_id = int(request.match_info["conversation_id"])
+    if await request.config_dict[STORE].get(conversation_id) is None:
+        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer).")
+    text = await request.config_dict[HELPDESK].note(request[AGENT], conversation_id, _text(request))
+    if not text:
+        return web.json_response({"ok": False, "error": "Typ eerst een notitie."}, status=400)
+    return web.json_response({"ok": True})

@@ -1,0 +1,133 @@
+"""Log in, log out, and the guard in front of every other console route (session, idle expiry, CSRF)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.app import SETTINGS
+from bot.console.auth import (
+    AGENT,
+    CSRF_HEADER,
+    FIELDS,
+    LOGIN_COOKIE,
+    SAFE_METHODS,
+    SESSION,
+    SESSION_COOKIE,
+    Handler,
+    new_token,
+    same,
+    same_origin,
+    set_cookie,
+    token_hash,
+    verify_password,
+)
+from bot.console.keys import AGENTS, HELPDESK, LIMITER
+
+logger = logging.getLogger(__name__)
+
+OPEN_PATHS = ("/console/login", "/console/static/")
+
+
+def routes(console: web.Application) -> None:
+    console.router.add_get("/login", login_page, name="login")
+    console.router.add_post("/login", login_submit)
+    console.router.add_post("/logout", logout, name="logout")
+
+
+async def form_fields(request: web.Request) -> dict[str, Any]:
+    """The body of a POST as a dict: JSON from the console's script, or a plain form."""
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text="Geen geldige JSON.") from None
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="Verwacht een object.")
+        return body
+    return dict(await request.post())
+
+
+@web.middleware
+async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """No console route without a live session; no state change without its CSRF token."""
+    if request.path == "/console":  # typed without the slash (the session cookie's path needs it)
+        raise web.HTTPPermanentRedirect("/console/")
+    if request.path.startswith(OPEN_PATHS):
+        return await handler(request)
+    found = await current_session(request)
+    if found is None:
+        if request.method == "GET" and request.path != "/console/ws":
+            raise web.HTTPSeeOther("/console/login")
+        raise web.HTTPUnauthorized(text="Log eerst in.")
+    session, agent = found
+    if request.method not in SAFE_METHODS:
+        fields = await form_fields(request)
+        offered = request.headers.get(CSRF_HEADER) or str(fields.get("csrf", ""))
+        if not same_origin(request) or not same(offered, session.csrf_token):
+            logger.warning("CSRF check failed for agent %s on %s", agent.id, request.path)
+            raise web.HTTPForbidden(text="Deze actie is geweigerd (CSRF). Laad de pagina opnieuw.")
+        request[FIELDS] = fields
+    request[SESSION] = session
+    request[AGENT] = agent
+    return await handler(request)
+
+
+async def current_session(request: web.Request) -> Any:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    desk = request.config_dict[HELPDESK]
+    idle = timedelta(minutes=request.config_dict[SETTINGS].console_session_idle_minutes)
+    now = desk.clock()
+    return await request.config_dict[AGENTS].session(token_hash(token), now - idle, now)
+
+
+async def login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
+    token = new_token()
+    response = aiohttp_jinja2.render_template(
+        "login.html", request, {"login_token": token, "error": error}, status=status
+    )
+    set_cookie(response, request, LOGIN_COOKIE, token, request.config_dict[SETTINGS].console_cookie_secure)
+    return response
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    fields = await form_fields(request)
+    if not same_origin(request) or not same(str(fields.get("login_token", "")), request.cookies.get(LOGIN_COOKIE)):
+        return await login_page(request, "Het formulier is verlopen. Probeer het nog een keer.", status=403)
+    name = str(fields.get("name", "")).strip()[:64]
+    password = str(fields.get("password", ""))[:1024]
+    limiter = request.config_dict[LIMITER]
+    keys = (f"name:{name.casefold()}", f"addr:{request.remote}")
+    wait = limiter.retry_after(*keys)
+    if wait is not None:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        logger.warning("login for a name blocked by the rate limit")
+        return await login_page(request, f"Te veel pogingen. Probeer het over {minutes} minuten opnieuw.", 429)
+    agents = request.config_dict[AGENTS]
+    agent = await agents.by_name(name)
+    if not verify_password(agent.password_hash if agent and agent.active else None, password) or agent is None:
+        limiter.failed(*keys)
+        return await login_page(request, "Naam of wachtwoord klopt niet.", status=401)
+    limiter.succeeded(*keys)
+    assert agent.id is not None
+    token = new_token()
+    await agents.start_session(token_hash(token), agent.id, new_token(), request.config_dict[HELPDESK].clock())
+    logger.info("agent %s logged in", agent.id)
+    response = web.HTTPSeeOther("/console/")
+    set_cookie(response, request, SESSION_COOKIE, token, request.config_dict[SETTINGS].console_cookie_secure)
+    response.del_cookie(LOGIN_COOKIE, path="/console/")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    await request.config_dict[AGENTS].end_session(request[SESSION].token_hash)
+    logger.info("agent %s logged out", request[AGENT].id)
+    response = web.HTTPSeeOther("/console/login")
+    response.del_cookie(SESSION_COOKIE, path="/console/")
+    raise response

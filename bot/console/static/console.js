@@ -1,0 +1,213 @@
+// Wegwijzer console: live queue and conversation over one WebSocket; actions as CSRF-checked POSTs.
+// Everything a user wrote is put in the page with textContent, never as HTML.
+"use strict";
+
+(() => {
+  const body = document.body;
+  const csrf = document.querySelector('meta[name="csrf"]').content;
+  const me = Number(document.querySelector('meta[name="agent-id"]').content);
+  const conversation = body.dataset.conversation ? Number(body.dataset.conversation) : null;
+  let handoff = body.dataset.handoff ? Number(body.dataset.handoff) : null;
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function toast(text, bad) {
+    const box = document.getElementById("toast");
+    box.textContent = text;
+    box.className = bad ? "bad" : "";
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { box.hidden = true; }, 5000);
+  }
+
+  async function post(url, data) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(data || {}),
+    });
+    let answer = {};
+    try { answer = await response.json(); } catch (e) { answer = {}; }
+    if (response.status === 401) { window.location.href = "/console/login"; }
+    if (!response.ok || answer.ok === false) {
+      toast(answer.error || "Dat lukte niet (" + response.status + ").", true);
+      return null;
+    }
+    return answer;
+  }
+
+  function minutes(seconds) {
+    const m = Math.floor(seconds / 60);
+    return m < 1 ? "< 1 min" : m + " min";
+  }
+
+  const channels = { web: "Web-chat", telegram: "Telegram" };
+  const amsterdam = { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam" };
+
+  // --- the queue ---------------------------------------------------------------------------------
+  async function claim(handoffId, conversationId) {
+    const answer = await post("/console/h/" + handoffId + "/claim");
+    if (answer) window.location.href = "/console/c/" + conversationId;
+  }
+
+  function renderQueue(items) {
+    const table = document.getElementById("queue");
+    if (!table) return;
+    table.replaceChildren();
+    for (const item of items) {
+      const row = el("tr", item.status + (item.crisis ? " crisis" : ""));
+      row.dataset.conversation = item.conversation;
+      const flag = el("td");
+      if (item.crisis) flag.append(el("span", "badge crisis", "Crisis"));
+      if (item.after_hours) flag.append(el("span", "badge", "Bericht"));
+      if (item.witte_vlek) flag.append(el("span", "badge", "Witte vlek"));
+      row.append(flag, el("td", null, channels[item.channel] || item.channel), el("td", null, item.language));
+      const wait = el("td", "wait", minutes(item.waiting_seconds));
+      wait.dataset.since = String(Date.now() - item.waiting_seconds * 1000);
+      row.append(wait, el("td", null, item.role || "–"), el("td", null, item.theme || "–"));
+      row.append(el("td", null, item.messages));
+      row.append(el("td", null, item.status === "live" ? item.agent : "wacht"));
+      const act = el("td", "act");
+      if (item.status === "queued") {
+        const button = el("button", "primary", "Overnemen");
+        button.type = "button";
+        button.addEventListener("click", () => claim(item.handoff, item.conversation));
+        act.append(button);
+      }
+      const view = el("a", null, "Bekijken");
+      view.href = "/console/c/" + item.conversation;
+      act.append(view);
+      row.append(act);
+      table.append(row);
+    }
+    const empty = document.getElementById("queue-empty");
+    if (empty) empty.hidden = items.length > 0;
+    const waiting = items.filter((i) => i.status === "queued").length;
+    document.title = (waiting ? "(" + waiting + ") " : "") + "Wachtrij · Wegwijzer";
+  }
+
+  setInterval(() => {
+    for (const cell of document.querySelectorAll("td.wait[data-since]")) {
+      cell.textContent = minutes((Date.now() - Number(cell.dataset.since)) / 1000);
+    }
+  }, 15000);
+
+  // --- one conversation --------------------------------------------------------------------------
+  const senders = { user: "Gebruiker", bot: "Wegwijzer", agent: "Medewerker", system: "Systeem" };
+
+  function clock(iso) {
+    const at = iso ? new Date(iso) : new Date();
+    return at.toLocaleTimeString("nl-NL", amsterdam);
+  }
+
+  function addEntry(event) {
+    const list = document.getElementById("transcript");
+    if (!list) return;
+    const item = el("li", "entry " + event.sender);
+    item.append(el("span", "who", event.author || senders[event.sender] || event.sender));
+    item.append(el("time", null, clock(event.at)));
+    item.append(el("p", null, event.text));
+    list.append(item);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function addNote(event) {
+    const list = document.getElementById("notes");
+    const item = el("li");
+    item.append(el("span", "who", event.author), el("time", null, clock(event.at)), el("p", null, event.text));
+    list.append(item);
+  }
+
+  function setState(event) {
+    if (event.status === "live") {
+      body.dataset.state = event.agent_id === me ? "mine" : "other";
+      const owner = document.getElementById("owner");
+      if (owner) owner.textContent = event.agent || "een collega";
+    } else if (event.status === "queued") {
+      body.dataset.state = "queued";
+    } else {
+      body.dataset.state = "ended";
+    }
+  }
+
+  function formData(form) {
+    return Object.fromEntries(new FormData(form).entries());
+  }
+
+  if (conversation !== null) {
+    const transcript = document.getElementById("transcript");
+    transcript.scrollTop = transcript.scrollHeight;
+    document.getElementById("claim").addEventListener("click", async () => {
+      const answer = await post("/console/h/" + handoff + "/claim");
+      if (answer) toast("Je hebt het gesprek overgenomen.");
+    });
+    const text = document.getElementById("reply-text");
+    const reply = document.getElementById("reply");
+    reply.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!text.value.trim()) return;
+      const answer = await post("/console/h/" + handoff + "/reply", { text: text.value });
+      if (answer) text.value = "";
+      text.focus();
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); reply.requestSubmit(); }
+    });
+    let lastTyping = 0;
+    text.addEventListener("input", () => {
+      if (Date.now() - lastTyping > 4000) { lastTyping = Date.now(); post("/console/h/" + handoff + "/typing"); }
+    });
+    document.getElementById("send-canned").addEventListener("click", async () => {
+      const choice = document.getElementById("canned");
+      if (!choice.value) { toast("Kies eerst een standaardantwoord.", true); return; }
+      if (await post("/console/h/" + handoff + "/canned", { canned: choice.value })) choice.value = "";
+    });
+    document.getElementById("transfer").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (await post("/console/h/" + handoff + "/transfer", formData(event.target))) toast("Doorgezet.");
+    });
+    document.getElementById("end").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (await post("/console/h/" + handoff + "/end", formData(event.target))) toast("Gesprek afgesloten.");
+    });
+    document.getElementById("note").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.target;
+      if (await post("/console/c/" + conversation + "/note", formData(form))) form.reset();
+    });
+  }
+
+  // --- the live connection -----------------------------------------------------------------------
+  function connect(delay) {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    const watch = conversation !== null ? "?watch=" + conversation : "";
+    const socket = new WebSocket(scheme + window.location.host + "/console/ws" + watch);
+    const dot = document.getElementById("connection");
+    socket.addEventListener("open", () => { dot.textContent = "live"; dot.className = "live-dot on"; delay = 1000; });
+    socket.addEventListener("message", (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "queue") {
+        renderQueue(event.items);
+        if (conversation !== null) {
+          const mine = event.items.find((i) => i.conversation === conversation);
+          if (mine) handoff = mine.handoff;
+        }
+      } else if (event.conversation === conversation) {
+        if (event.type === "message") addEntry(event);
+        else if (event.type === "note") addNote(event);
+        else if (event.type === "status") setState(event);
+      }
+    });
+    socket.addEventListener("close", () => {
+      dot.textContent = "verbinding weg"; dot.className = "live-dot off";
+      setTimeout(() => connect(Math.min(delay * 2, 15000)), delay);
+    });
+  }
+  connect(1000);
+})();

@@ -1,0 +1,116 @@
+"""Console pages: the queue, one conversation (transcript, path summary, notes, actions), the audit log.
+
+Everything a user wrote is rendered by Jinja2 with autoescape on (and by the script with ``textContent``);
+opening a conversation writes an audit row (agent id, conversation id, time; no text).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.app import DIALOG, STORE
+from bot.console.auth import AGENT, SESSION
+from bot.console.canned import load_canned
+from bot.console.keys import AGENTS, HELPDESK
+from bot.dialogs.dialog import Dialog
+from bot.helpdesk.desk import OUTCOMES, queue_json
+from bot.i18n import language_name
+from storage.models import Conversation
+
+logger = logging.getLogger(__name__)
+
+CANNED = load_canned()
+SENDERS = {"user": "Gebruiker", "bot": "Wegwijzer", "agent": "Medewerker", "system": "Systeem"}
+
+
+def routes(console: web.Application) -> None:
+    console.router.add_get("/", queue_page, name="queue")
+    console.router.add_get("/c/{conversation_id:\\d+}", conversation_page, name="conversation")
+    console.router.add_get("/audit", audit_page, name="audit")
+
+
+CHANNELS = {"web": "Web-chat", "telegram": "Telegram", "terminal": "Terminal"}
+
+
+def base_context(request: web.Request) -> dict[str, Any]:
+    return {"agent": request[AGENT], "csrf": request[SESSION].csrf_token, "channels": CHANNELS}
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    desk = request.config_dict[HELPDESK]
+    now = desk.clock()
+    items = [queue_json(item, now) for item in await desk.handoffs.queue()]
+    context = base_context(request) | {"items": items, "open": desk.hours.is_open(now), "page": "queue"}
+    return aiohttp_jinja2.render_template("queue.html", request, context)
+
+
+async def conversation_page(request: web.Request) -> web.Response:
+    conversation_id = int(request.match_info["conversation_id"])
+    store = request.config_dict[STORE]
+    conversation = await store.get(conversation_id)
+    if conversation is None:
+        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer).")
+    agent = request[AGENT]
+    desk = request.config_dict[HELPDESK]
+    agents = request.config_dict[AGENTS]
+    assert agent.id is not None
+    await agents.audit(agent.id, conversation_id, "open_transcript", desk.clock())
+    logger.info("agent %s opened conversation %s", agent.id, conversation_id)
+    handoff = await desk.handoffs.open_for(conversation_id)
+    dialog = request.config_dict[DIALOG]
+    transcript = await store.transcript(conversation_id)
+    context = base_context(request) | {
+        "page": "conversation",
+        "conversation": conversation,
+        "handoff": handoff,
+        "mine": handoff is not None and handoff.status == "live" and handoff.agent_id == agent.id,
+        "owner": await desk.agent_name(handoff.agent_id) if handoff and handoff.agent_id else None,
+        "language": language_name(conversation.locale),
+        "summary": summary(dialog, conversation),
+        "transcript": [
+            {"sender": e.sender, "who": SENDERS.get(e.sender, e.sender), "text": e.text, "at": e.created_at}
+            for e in transcript
+        ],
+        "last_entry": transcript[-1].id if transcript else 0,
+        "notes": await desk.handoffs.notes(conversation_id),
+        "canned": list(CANNED.values()),
+        "outcomes": OUTCOMES,
+        "organisations": {key: org.name for key, org in dialog.directory.organisations.items()},
+        "colleagues": [a for a in await agents.active() if a.id != agent.id],
+    }
+    return aiohttp_jinja2.render_template("conversation.html", request, context)
+
+
+def summary(dialog: Dialog, conversation: Conversation) -> dict[str, Any]:
+    """The path through the tree in a few lines: role, theme, stage and the organisations suggested."""
+    path = [*conversation.history, conversation.state]
+    organisations: list[str] = []
+    for node_id in path:
+        if not dialog.has(node_id):
+            continue
+        for step in dialog.node(node_id).steps:
+            name = dialog.organisation(step.organisation).name
+            if name not in organisations:
+                organisations.append(name)
+    stage = conversation.state
+    return {
+        "role": conversation.facts.get("role"),
+        "theme": conversation.facts.get("theme"),
+        "stage": stage,
+        "stage_text": dialog.node(stage).text if dialog.has(stage) else None,
+        "path": path,
+        "organisations": organisations,
+        "crisis": any(dialog.has(n) and dialog.node(n).urgent for n in path),
+    }
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    if request[AGENT].role != "admin":
+        raise web.HTTPForbidden(text="Alleen voor beheerders.")
+    rows = await request.config_dict[AGENTS].audit_log()
+    context = base_context(request) | {"rows": rows, "page": "audit"}
+    return aiohttp_jinja2.render_template("audit.html", request, context)

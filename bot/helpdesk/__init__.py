@@ -1,0 +1,11 @@
+"""The chat-ondersteuning: the human queue behind "Praat met een mens".
+
+- ``hours``: opening hours and holidays (Europe/Amsterdam), Babel-formatted for the user.
+- ``gate``: ``HelpdeskGate``, the engine's ``bot.handoff.HandoffGate``: queues a conversation and relays
+  the user's messages while a person has it.
+- ``desk``: what agents do from the console (claim, reply, transfer, end) and the disconnect watchdog.
+- ``live``: in-process publish/subscribe that carries queue and conversation events to console sockets.
+- ``texts``: every text the user sees from the helpdesk, in B1 Dutch through gettext.
+
+The queue's truth is the ``handoffs`` table (``storage.handoffs``); ``Conversation.status`` mirrors it.
+"""

@@ -1,0 +1,278 @@
+"""The helpdesk: the queue as a service for the engine's gate and the agents' console.
+
+Agent actions never pass through the engine: each is one conditional UPDATE in ``storage.handoffs``
+(so a claim race has exactly one winner, across processes), then the user is told through the
+``ChannelHub`` and the consoles through the ``LiveBus``.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.dialogs.dialog import Dialog
+from bot.helpdesk import texts
+from bot.helpdesk.hours import OpeningHours
+from bot.helpdesk.live import LiveBus
+from bot.hub import ChannelHub
+from bot.i18n import I18n, language_name
+from bot.matching import clean
+from bot.messages import OutgoingMessage
+from storage.agents import AgentStore
+from storage.handoffs import HandoffStore, QueueItem
+from storage.models import Agent, Conversation, Handoff, MonitoringEvent, utcnow
+from storage.repository import ConversationStore
+
+logger = logging.getLogger(__name__)
+
+RECENT_WAITS = timedelta(days=7)
+MAX_AGENT_TEXT = 4000
+OUTCOMES = {
+    "referred": "Doorverwezen naar een organisatie",
+    "information": "Informatie gegeven",
+    "witte_vlek": "Geen passende organisatie (witte vlek)",
+    "user_left": "Gebruiker is weggegaan",
+}
+
+
+class NotYours(Exception):
+    """The conversation is not live with this agent (any more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """A live hand-off with its conversation, as an agent action needs them."""
+
+    handoff: Handoff
+    conversation: Conversation
+
+
+class Helpdesk:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        hub: ChannelHub,
+        i18n: I18n,
+        dialog: Dialog,
+        hours: OpeningHours,
+        *,
+        disconnect_timeout: timedelta = timedelta(seconds=90),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.conversations = conversations
+        self.handoffs = HandoffStore(conversations.engine)
+        self.agents = AgentStore(conversations.engine)
+        self.hub = hub
+        self.i18n = i18n
+        self.dialog = dialog
+        self.hours = hours
+        self.disconnect_timeout = disconnect_timeout
+        self.clock = clock
+        self.bus = LiveBus()
+
+    # --- for the gate and the user ------------------------------------------------------------------
+
+    async def estimate(self) -> timedelta | None:
+        """The median wait of recently claimed requests; None when there are none to go by."""
+        waits = await self.handoffs.recent_waits(self.clock(), RECENT_WAITS)
+        return timedelta(seconds=statistics.median(w.total_seconds() for w in waits)) if waits else None
+
+    def opening(self, locale: str) -> tuple[str | None, str | None]:
+        moment = self.hours.next_opening(self.clock())
+        return (None, None) if moment is None else self.hours.describe(moment, locale)
+
+    async def queue_changed(self) -> None:
+        items = await self.handoffs.queue()
+        self.bus.broadcast({"type": "queue", "items": [queue_json(item, self.clock()) for item in items]})
+
+    def user_wrote(self, handoff: Handoff, text: str) -> None:
+        """Show a user's message live to the agents watching (it is saved with the engine's turn)."""
+        self.bus.publish(
+            handoff.conversation_id, {"type": "message", "sender": "user", "text": text, "at": self.clock().isoformat()}
+        )
+
+    async def user_left(self, handoff: Handoff) -> None:
+        assert handoff.id is not None
+        if await self.handoffs.end(handoff.id, None, "user_left", now=self.clock()):
+            self.bus.publish(handoff.conversation_id, {"type": "status", "status": "ended", "reason": "user_left"})
+            await self._count_outcome(handoff.conversation_id, "user_left")
+            await self.queue_changed()
+
+    # --- for agents ---------------------------------------------------------------------------------
+
+    async def claim(self, agent: Agent, handoff_id: int) -> bool:
+        """Take a waiting conversation; False when someone else was first (or it is gone)."""
+        assert agent.id is not None
+        if not await self.handoffs.claim(handoff_id, agent.id, self.clock()):
+            return False
+        live = await self._live(agent, handoff_id)
+        await self._tell(live.conversation, lambda: texts.agent_joined(agent.display_name))
+        self.bus.publish(
+            live.handoff.conversation_id,
+            {"type": "status", "status": "live", "agent": agent.display_name, "agent_id": agent.id},
+        )
+        await self.queue_changed()
+        logger.info("agent %s claimed hand-off %s", agent.id, handoff_id)
+        return True
+
+    async def reply(self, agent: Agent, handoff_id: int, text: str) -> str:
+        """Send the agent's words to the user; the text as sent (cleaned, cut to a message)."""
+        live = await self._live(agent, handoff_id)
+        text, _cut = clean(text, MAX_AGENT_TEXT)
+        if not text:
+            return ""
+        conversation = live.conversation
+        assert conversation.id is not None and agent.id is not None
+        await self.handoffs.add_line(conversation.id, "agent", text)
+        message = OutgoingMessage(text, kind="agent", author=agent.display_name)
+        await self.hub.deliver(conversation.channel, conversation.chat_id, [message])
+        await self.handoffs.touch(agent.id, self.clock())
+        self.bus.publish(
+            conversation.id,
+            {"type": "message", "sender": "agent", "author": agent.display_name, "text": text, "at": _now(self)},
+        )
+        return text
+
+    async def typing(self, agent: Agent, handoff_id: int) -> None:
+        live = await self._live(agent, handoff_id)
+        await self.hub.typing(live.conversation.channel, live.conversation.chat_id)
+
+    async def transfer(self, agent: Agent, handoff_id: int, to: Agent | None) -> bool:
+        """To another agent, or (``to`` None) back to the queue at the place the first request earned."""
+        live = await self._live(agent, handoff_id)
+        owner = None if agent.role == "admin" else agent.id
+        if to is None:
+            if not await self.handoffs.requeue(handoff_id, owner):
+                return False
+            place = await self.handoffs.position(await self._handoff(handoff_id))
+            await self._tell(live.conversation, lambda: texts.back_in_queue(place))
+            self.bus.publish(live.handoff.conversation_id, {"type": "status", "status": "queued"})
+        else:
+            assert to.id is not None
+            if not to.active or not await self.handoffs.transfer(handoff_id, owner, to.id, self.clock()):
+                return False
+            await self._tell(live.conversation, lambda: texts.agent_joined(to.display_name))
+            self.bus.publish(
+                live.handoff.conversation_id,
+                {"type": "status", "status": "live", "agent": to.display_name, "agent_id": to.id},
+            )
+        await self.queue_changed()
+        return True
+
+    async def end(self, agent: Agent, handoff_id: int, outcome: str, note: str | None = None) -> bool:
+        """Close the chat with an outcome code; the bot comes back and offers to start again or finish."""
+        code = outcome.partition(":")[0]
+        if code not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        live = await self._live(agent, handoff_id)
+        owner = None if agent.role == "admin" else agent.id
+        note = (clean(note, MAX_AGENT_TEXT)[0] or None) if note else None
+        if not await self.handoffs.end(handoff_id, owner, outcome[:64], note, self.clock()):
+            return False
+        await self._tell(live.conversation, lambda: texts.chat_ended(agent.display_name))
+        self.bus.publish(live.handoff.conversation_id, {"type": "status", "status": "ended", "reason": code})
+        await self._count_outcome(live.handoff.conversation_id, outcome[:64])
+        await self.queue_changed()
+        return True
+
+    async def note(self, agent: Agent, conversation_id: int, text: str) -> str:
+        text = clean(text, MAX_AGENT_TEXT)[0]
+        if text:
+            assert agent.id is not None
+            await self.handoffs.add_note(conversation_id, agent.id, text)
+            self.bus.publish(
+                conversation_id, {"type": "note", "author": agent.display_name, "text": text, "at": _now(self)}
+            )
+        return text
+
+    async def requeue_stale(self) -> int:
+        """Give conversations of agents whose console is gone back to the queue; tell the user."""
+        cutoff = self.clock() - self.disconnect_timeout
+        moved = 0
+        for handoff in await self.handoffs.stale(cutoff):
+            if not await self.handoffs.requeue_if_stale(handoff, cutoff):
+                continue
+            moved += 1
+            conversation = await self.conversations.get(handoff.conversation_id)
+            if conversation is None:
+                continue
+            agent_name = await self.agent_name(handoff.agent_id)
+            place = await self.handoffs.position(handoff)
+            await self._tell(conversation, lambda: texts.agent_gone(agent_name, place))  # noqa: B023
+            self.bus.publish(handoff.conversation_id, {"type": "status", "status": "queued", "reason": "timeout"})
+            logger.info("hand-off %s back in the queue: agent %s gone", handoff.id, handoff.agent_id)
+        if moved:
+            await self.queue_changed()
+        return moved
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    async def _handoff(self, handoff_id: int) -> Handoff:
+        handoff = await self.handoffs.get(handoff_id)
+        if handoff is None:
+            raise NotYours(handoff_id)
+        return handoff
+
+    async def _live(self, agent: Agent, handoff_id: int) -> Live:
+        handoff = await self._handoff(handoff_id)
+        if handoff.status != "live" or (handoff.agent_id != agent.id and agent.role != "admin"):
+            raise NotYours(handoff_id)
+        conversation = await self.conversations.get(handoff.conversation_id)
+        if conversation is None:
+            raise NotYours(handoff_id)
+        return Live(handoff, conversation)
+
+    async def _tell(self, conversation: Conversation, build: Callable[[], OutgoingMessage]) -> None:
+        """Say something to the user now, in their language, and keep it in the transcript."""
+        with self.i18n.use(conversation.locale):
+            message = build()
+        assert conversation.id is not None
+        await self.handoffs.add_line(conversation.id, "bot", message.text)
+        await self.hub.deliver(conversation.channel, conversation.chat_id, [message])
+        self.bus.publish(conversation.id, {"type": "message", "sender": "bot", "text": message.text, "at": _now(self)})
+
+    async def agent_name(self, agent_id: int | None) -> str:
+        agent = None if agent_id is None else await self.agents.get(agent_id)
+        return agent.display_name if agent else "De medewerker"
+
+    async def _count_outcome(self, conversation_id: int, outcome: str) -> None:
+        """An anonymous monitoring event: outcome, role, theme and channel; no conversation id, no text."""
+        conversation = await self.conversations.get(conversation_id)
+        facts = conversation.facts if conversation else {}
+        await self.handoffs.count(
+            MonitoringEvent(
+                kind="handoff_outcome",
+                node=outcome,
+                role=facts.get("role"),
+                theme=facts.get("theme"),
+                channel=conversation.channel if conversation else None,
+            )
+        )
+
+
+def _now(desk: Helpdesk) -> str:
+    return desk.clock().isoformat()
+
+
+def queue_json(item: QueueItem, now: datetime) -> dict[str, object]:
+    """A queue row for the console (no message text)."""
+    return {
+        "handoff": item.handoff_id,
+        "conversation": item.conversation_id,
+        "status": item.status,
+        "channel": item.channel,
+        "locale": item.locale,
+        "language": language_name(item.locale),
+        "waiting_seconds": max(0, int((now - item.requested_at).total_seconds())),
+        "role": item.facts.get("role"),
+        "theme": item.facts.get("theme"),
+        "crisis": item.crisis,
+        "witte_vlek": item.witte_vlek,
+        "after_hours": item.after_hours,
+        "messages": item.waiting_messages,
+        "agent": item.agent_name,
+        "agent_id": item.agent_id,
+    }

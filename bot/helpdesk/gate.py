@@ -1,0 +1,139 @@
+"""``HelpdeskGate``: the engine's hand-off gate once people answer (replaces ``RecordingHandoff``).
+
+``request`` puts the conversation in the queue (or, outside opening hours, says when we open and offers to
+leave a message). ``relay`` runs first for every message: while the conversation is queued or live, the
+user's words are kept for the agent and the tree does not run; ``mens`` says where you are, ``stop`` leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.helpdesk import texts
+from bot.helpdesk.desk import Helpdesk
+from bot.i18n import _
+from bot.matching import command_word, slash_command
+from bot.messages import Action, IncomingMessage
+from bot.screens import ACTION_PREFIX, render
+from bot.turn import Turn
+from storage.handoffs import PRIORITY_CRISIS, PRIORITY_LEFT_MESSAGE, PRIORITY_NORMAL
+from storage.models import Handoff
+from storage.repository import Line
+
+logger = logging.getLogger(__name__)
+
+WITH_A_PERSON = ("queued", "live")
+
+
+class HelpdeskGate:
+    def __init__(self, desk: Helpdesk) -> None:
+        self.desk = desk
+
+    async def request(self, turn: Turn, *, urgent: bool, witte_vlek: bool) -> None:
+        """Queue the conversation once; outside hours say when we open and offer to leave a message."""
+        conversation = turn.conversation
+        open_handoff = await self._open(turn)
+        if open_handoff is not None:
+            await self._where(turn, open_handoff)
+            return
+        if self.desk.hours.is_open(self.desk.clock()):
+            await self._enqueue(turn, urgent=urgent, witte_vlek=witte_vlek, after_hours=False)
+            return
+        logger.info("conversation %s asked for a person outside opening hours", conversation.id)
+        turn.count("handoff_closed", conversation.state)
+        day, time = self.desk.opening(conversation.locale)
+        turn.say(*texts.closed(day, time, crisis=urgent))
+
+    async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
+        conversation = turn.conversation
+        if message.choice == texts.LEAVE_MESSAGE:
+            turn.user_said(_("Bericht achterlaten"))
+            if await self._open(turn) is None:
+                dialog = self.desk.dialog
+                urgent = dialog.has(conversation.state) and dialog.node(conversation.state).urgent
+                closed = not self.desk.hours.is_open(self.desk.clock())  # it may have opened since
+                await self._enqueue(turn, urgent=urgent, witte_vlek=False, after_hours=closed)
+                return True
+        if conversation.status not in WITH_A_PERSON:
+            return False
+        handoff = await self._open(turn)
+        if handoff is None:  # an agent ended it since this conversation was loaded
+            conversation.status = "bot"
+            return False
+        conversation.status = handoff.status
+        command = _command(message)
+        if command is Action.STOP:
+            turn.lines.append(Line("system", "De gebruiker is gestopt."))
+            await self.desk.user_left(handoff)
+            conversation.status = "bot"
+            return False  # the engine says goodbye as it always does
+        if message.choice == texts.LEAVE_QUEUE:
+            turn.user_said(_("Niet meer wachten"))
+            await self.desk.user_left(handoff)
+            conversation.status = "bot"
+            turn.say(texts.left_queue())
+            turn.say(*render(self.desk.dialog, conversation.state, bool(conversation.history)))
+            return True
+        if command is Action.HUMAN or message.choice is not None:
+            await self._where(turn, handoff)
+            return True
+        text = message.text.strip() if message.text else ""
+        if text:
+            self.desk.user_wrote(handoff, text)
+            if handoff.status == "queued" and handoff.id is not None:
+                if await self.desk.handoffs.count_message(handoff.id) == 0:
+                    turn.say(texts.message_kept())
+                await self.desk.queue_changed()
+        return True
+
+    async def _open(self, turn: Turn) -> Handoff | None:
+        conversation_id = turn.conversation.id
+        return None if conversation_id is None else await self.desk.handoffs.open_for(conversation_id)
+
+    async def _enqueue(self, turn: Turn, *, urgent: bool, witte_vlek: bool, after_hours: bool) -> None:
+        conversation = turn.conversation
+        if conversation.id is None:  # a first message that asks for a person: the row must exist first
+            await self.desk.conversations.save(conversation)
+        assert conversation.id is not None
+        priority = PRIORITY_CRISIS if urgent else PRIORITY_LEFT_MESSAGE if after_hours else PRIORITY_NORMAL
+        handoff = await self.desk.handoffs.create(
+            Handoff(
+                conversation_id=conversation.id,
+                priority=priority,
+                crisis=urgent,
+                witte_vlek=witte_vlek,
+                after_hours=after_hours,
+                requested_at=self.desk.clock(),
+            )
+        )
+        conversation.status = "queued"
+        if conversation.handoff_requested_at is None:
+            conversation.handoff_requested_at = handoff.requested_at
+        turn.count("handoff_requested", conversation.state)
+        logger.info("conversation %s queued as hand-off %s (priority %s)", conversation.id, handoff.id, priority)
+        if after_hours:
+            day, time = self.desk.opening(conversation.locale)
+            turn.say(texts.leave_a_message(day, time))
+        else:
+            place = await self.desk.handoffs.position(handoff)
+            turn.say(*texts.queued(place, await self.desk.estimate(), crisis=urgent))
+        self.desk.bus.publish(conversation.id, {"type": "status", "status": "queued"})
+        await self.desk.queue_changed()
+
+    async def _where(self, turn: Turn, handoff: Handoff) -> None:
+        if handoff.status == "live":
+            turn.say(texts.already_live(await self.desk.agent_name(handoff.agent_id)))
+        else:
+            place = await self.desk.handoffs.position(handoff)
+            turn.say(texts.still_waiting(place, await self.desk.estimate()))
+
+
+def _command(message: IncomingMessage) -> Action | None:
+    """``stop`` or ``mens`` (typed, as a slash command or a button); other words go to the agent."""
+    if message.choice is not None and message.choice.startswith(ACTION_PREFIX):
+        name = message.choice.removeprefix(ACTION_PREFIX)
+        return Action(name) if name in (Action.STOP.value, Action.HUMAN.value) else None
+    if message.text:
+        found = slash_command(message.text) or command_word(message.text)
+        return found if found in (Action.STOP, Action.HUMAN) else None
+    return None

@@ -1,0 +1,60 @@
+"""Live events for the console: the queue for everyone, a conversation's messages for those watching it.
+
+One process holds the console sockets and the channels, so an in-memory fan-out is enough; the database
+stays the truth (a reconnecting console reads it again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+BACKLOG = 256
+
+
+class Subscription:
+    """What one console socket receives: queue events always, conversation events for what it watches."""
+
+    def __init__(self, agent_id: int) -> None:
+        self.agent_id = agent_id
+        self.watching: set[int] = set()
+        self.events: asyncio.Queue[Event] = asyncio.Queue(BACKLOG)
+
+    def put(self, event: Event) -> None:
+        try:
+            self.events.put_nowait(event)
+        except asyncio.QueueFull:
+            logger.warning("console socket of agent %s is not reading; dropping an event", self.agent_id)
+
+
+class LiveBus:
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+
+    @contextmanager
+    def subscribe(self, agent_id: int) -> Iterator[Subscription]:
+        subscription = Subscription(agent_id)
+        self._subscriptions.add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscriptions.discard(subscription)
+
+    def broadcast(self, event: Event) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.put(event)
+
+    def publish(self, conversation_id: int, event: Event) -> None:
+        event = {**event, "conversation": conversation_id}
+        for subscription in list(self._subscriptions):
+            if conversation_id in subscription.watching:
+                subscription.put(event)
+
+    def connected_agents(self) -> set[int]:
+        return {s.agent_id for s in self._subscriptions}

@@ -1,0 +1,139 @@
+"""Every text the user sees from the chat-ondersteuning. B1 Dutch, through gettext, placeholders after.
+
+Call these inside ``I18n.use(conversation.locale)``; they return ready ``OutgoingMessage``s.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.i18n import _, ngettext
+from bot.messages import Action, Choice, OutgoingMessage
+from bot.screens import action
+
+LEAVE_MESSAGE = "hand:bericht"
+LEAVE_QUEUE = "hand:verlaten"
+
+
+def leave_queue_button() -> Choice:
+    return Choice(LEAVE_QUEUE, _("Niet meer wachten"))
+
+
+def emergency_numbers() -> str:
+    return "\n".join(
+        [
+            _("Heb je nu hulp nodig? Bel dan:"),
+            _("• 112 als je in gevaar bent"),
+            _("• 113 of 0800-0113 als je aan zelfmoord denkt"),
+            _("• de Kindertelefoon: 0800-0432 (als je 8 tot 18 jaar bent)"),
+            _("• Veilig Thuis: 0800-2000 bij geweld of zorgen thuis"),
+            _("Bellen is gratis."),
+        ]
+    )
+
+
+def place_line(place: int) -> str:
+    if place == 1:
+        return _("Je bent de volgende.")
+    ahead = ngettext("Er is {n} persoon voor je.", "Er zijn {n} mensen voor je.", place - 1).format(n=place - 1)
+    return ahead + " " + _("Je bent nummer {place}.").format(place=place)
+
+
+def wait_line(estimate: timedelta | None) -> str:
+    if estimate is None:
+        return _("Hoe lang het duurt, weet ik nu nog niet.")
+    minutes = max(1, round(estimate.total_seconds() / 60))
+    return ngettext(
+        "Wachten duurt nu meestal ongeveer {n} minuut.", "Wachten duurt nu meestal ongeveer {n} minuten.", minutes
+    ).format(n=minutes)
+
+
+def queued(place: int, estimate: timedelta | None, crisis: bool) -> list[OutgoingMessage]:
+    lines = [_("Je staat in de wachtrij voor de chat-ondersteuning."), place_line(place), wait_line(estimate)]
+    if crisis:
+        lines.insert(0, _("Ben je in gevaar? Bel dan nu 112."))
+    return [
+        OutgoingMessage("\n".join(lines), kind="notice"),
+        OutgoingMessage(
+            _("Je kunt alvast typen. Wij bewaren je berichten voor de medewerker.")
+            + "\n"
+            + _("Wil je niet meer wachten? Kies dan 'Niet meer wachten'."),
+            actions=(leave_queue_button(),),
+            kind="notice",
+        ),
+    ]
+
+
+def still_waiting(place: int, estimate: timedelta | None) -> OutgoingMessage:
+    text = "\n".join([_("Je staat al in de wachtrij."), place_line(place), wait_line(estimate)])
+    return OutgoingMessage(text, actions=(leave_queue_button(),), kind="notice")
+
+
+def opening(day: str | None, time: str | None) -> str:
+    if day is None or time is None:
+        return _("Ik weet nog niet wanneer de chat-ondersteuning weer open is.")
+    return _("We zijn er weer op {day} om {time}.").format(day=day, time=time)
+
+
+def closed(day: str | None, time: str | None, crisis: bool) -> list[OutgoingMessage]:
+    first = _("De chat-ondersteuning is nu gesloten.") + "\n" + opening(day, time)
+    messages = [OutgoingMessage(first, kind="notice"), OutgoingMessage(emergency_numbers(), kind="notice")]
+    if crisis:
+        messages.reverse()
+    messages.append(
+        OutgoingMessage(
+            _("Wil je een bericht achterlaten? Dan lezen we het als eerste als we open zijn."),
+            options=(Choice(LEAVE_MESSAGE, _("Bericht achterlaten")),),
+            actions=(action(Action.RESTART),),
+            kind="question",
+        )
+    )
+    return messages
+
+
+def leave_a_message(day: str | None, time: str | None) -> OutgoingMessage:
+    text = "\n".join(
+        [
+            _("Schrijf hier je bericht. Je mag meer berichten sturen."),
+            opening(day, time),
+            _("Dan lezen we je bericht als eerste."),
+        ]
+    )
+    return OutgoingMessage(text, actions=(leave_queue_button(),), kind="notice")
+
+
+def message_kept() -> OutgoingMessage:
+    return OutgoingMessage(_("Ik heb je bericht bewaard. Een mens leest het straks."), kind="notice")
+
+
+def agent_joined(name: str) -> OutgoingMessage:
+    return OutgoingMessage(_("Je praat nu met {name} van de chat-ondersteuning.").format(name=name), kind="notice")
+
+
+def already_live(name: str) -> OutgoingMessage:
+    return OutgoingMessage(_("Je praat al met {name} van de chat-ondersteuning.").format(name=name), kind="notice")
+
+
+def back_in_queue(place: int) -> OutgoingMessage:
+    text = _("Je staat weer in de wachtrij.") + "\n" + place_line(place)
+    return OutgoingMessage(text, actions=(leave_queue_button(),), kind="notice")
+
+
+def agent_gone(name: str, place: int) -> OutgoingMessage:
+    text = _("{name} is niet meer in de chat. Sorry!").format(name=name) + "\n" + back_in_queue(place).text
+    return OutgoingMessage(text, actions=(leave_queue_button(),), kind="notice")
+
+
+def chat_ended(name: str) -> OutgoingMessage:
+    text = (
+        _("{name} heeft de chat gesloten. Je praat nu weer met de Wegwijzer.").format(name=name)
+        + "\n"
+        + _("Wil je opnieuw beginnen? Of ben je klaar?")
+    )
+    return OutgoingMessage(
+        text, actions=(action(Action.RESTART), action(Action.STOP), action(Action.HUMAN)), kind="notice"
+    )
+
+
+def left_queue() -> OutgoingMessage:
+    return OutgoingMessage(_("Je wacht niet meer op een mens. Je praat weer met de Wegwijzer."), kind="notice")

@@ -1,0 +1,116 @@
+"""Console accounts, their sessions and the audit log (who opened which conversation when: ids only)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import Agent, AgentSession, AuditEntry, utcnow
+
+logger = logging.getLogger(__name__)
+
+AGENTS: Table = Agent.__table__  # type: ignore[attr-defined]
+SESSIONS: Table = AgentSession.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+class AgentExists(Exception):
+    """There is already an account with this name."""
+
+
+class AgentStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def add(self, name: str, display_name: str, password_hash: str, role: str = "agent") -> Agent:
+        if await self.by_name(name) is not None:
+            raise AgentExists(name)
+        agent = Agent(name=name, display_name=display_name, password_hash=password_hash, role=role)
+        async with self.engine.begin() as conn:
+            agent.id = await conn.scalar(
+                insert(AGENTS).values(**agent.model_dump(exclude={"id"})).returning(AGENTS.c.id)
+            )
+        return agent
+
+    async def set_password(self, agent_id: int, password_hash: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(password_hash=password_hash))
+
+    async def by_name(self, name: str) -> Agent | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(AGENTS).where(AGENTS.c.name == name))).first()
+        return None if row is None else Agent(**row._mapping)
+
+    async def get(self, agent_id: int) -> Agent | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(AGENTS).where(AGENTS.c.id == agent_id))).first()
+        return None if row is None else Agent(**row._mapping)
+
+    async def active(self) -> list[Agent]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(AGENTS).where(AGENTS.c.active.is_(True)).order_by(AGENTS.c.name))).all()
+        return [Agent(**row._mapping) for row in rows]
+
+    async def start_session(self, token_hash: str, agent_id: int, csrf_token: str, now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(SESSIONS).values(
+                    token_hash=token_hash, agent_id=agent_id, csrf_token=csrf_token, created_at=now, last_seen_at=now
+                )
+            )
+
+    async def session(self, token_hash: str, idle_since: datetime, now: datetime) -> tuple[AgentSession, Agent] | None:
+        """The live session and its agent; a session idle since before ``idle_since`` is deleted instead."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(SESSIONS, AGENTS)
+                    .join(AGENTS, AGENTS.c.id == SESSIONS.c.agent_id)
+                    .where(SESSIONS.c.token_hash == token_hash)
+                )
+            ).first()
+            if row is None:
+                return None
+            values = row._mapping
+            session = AgentSession(**{c.name: values[SESSIONS.c[c.name]] for c in SESSIONS.columns})
+            agent = Agent(**{c.name: values[AGENTS.c[c.name]] for c in AGENTS.columns})
+            if session.last_seen_at < idle_since or not agent.active:
+                await conn.execute(delete(SESSIONS).where(SESSIONS.c.token_hash == token_hash))
+                return None
+            await conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == token_hash).values(last_seen_at=now))
+        return session, agent
+
+    async def end_session(self, token_hash: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(SESSIONS).where(SESSIONS.c.token_hash == token_hash))
+
+    async def prune_sessions(self, idle_since: datetime) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(delete(SESSIONS).where(SESSIONS.c.last_seen_at < idle_since))
+        return int(result.rowcount or 0)
+
+    async def audit(self, agent_id: int, conversation_id: int, action: str, at: datetime | None = None) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(AUDIT).values(
+                    agent_id=agent_id, conversation_id=conversation_id, action=action, at=at or utcnow()
+                )
+            )
+
+    async def audit_log(self, limit: int = 200) -> list[tuple[AuditEntry, str | None]]:
+        """The newest audit rows with the agent's login name."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(AUDIT, AGENTS.c.name.label("agent_name"))
+                    .outerjoin(AGENTS, AGENTS.c.id == AUDIT.c.agent_id)
+                    .order_by(AUDIT.c.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [
+            (AuditEntry(**{c.name: r._mapping[AUDIT.c[c.name]] for c in AUDIT.columns}), r.agent_name) for r in rows
+        ]

@@ -1,0 +1,105 @@
+"""The webhook route: the secret, bodies that are not updates, redelivery and a failing engine step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.telegram_harness import TelegramHarness
+
+CHAT = 4242
+
+
+async def test_the_right_secret_is_let_in(telegram: TelegramHarness) -> None:
+    assert await telegram.post(telegram.updates.text(CHAT, "/start")) == 200
+    assert telegram.api.texts(CHAT)[0].startswith("Hoi, ik ben de Wegwijzer.")
+
+
+@pytest.mark.parametrize("secret", ["wrong-secret", "", "test-secret_012345678", "test-secret_0123456789x", None])
+async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
+    telegram: TelegramHarness, secret: str | None
+) -> None:
+    assert await telegram.post(telegram.updates.text(CHAT, "/start"), secret=secret) == 403
+    assert telegram.api.calls_of("sendMessage") == []
+    assert await telegram.channel.engine.store.load("telegram", str(CHAT)) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe",
+        b"",
+        b"[1, 2]",
+        b'"update"',
+        b'{"message": {"text": "hoi"}}',
+        b'{"update_id": "7"}',
+        b'{"update_id": 7, "message": "hoi"}',
+        b'{"update_id": 7, "message": {"text": "no chat, no date"}}',
+    ],
+)
+async def test_a_body_that_is_not_an_update_is_a_400(telegram: TelegramHarness, body: bytes) -> None:
+    assert await telegram.post(body) == 400
+    assert telegram.api.calls_of("sendMessage") == []
+
+
+async def test_a_wrong_secret_is_refused_before_the_body_is_read(telegram: TelegramHarness) -> None:
+    assert await telegram.post(b"{not json", secret="wrong") == 403
+
+
+async def test_an_update_delivered_twice_is_processed_once(telegram: TelegramHarness) -> None:
+    await telegram.say(CHAT, "/start")
+    update = telegram.updates.text(CHAT, "Start")
+    assert await telegram.post(update) == 200
+    assert await telegram.post(update) == 200
+
+    assert telegram.api.texts(CHAT)[1:] == ["Ben je nu in gevaar?"]
+    conversation = await telegram.conversation(CHAT)
+    lines = await telegram.channel.engine.store.transcript(conversation.id)
+    assert [line.text for line in lines if line.sender == "user"].count("Start") == 1
+
+
+async def test_a_redelivery_after_a_restart_is_still_recognised(telegram: TelegramHarness) -> None:
+    await telegram.say(CHAT, "/start")
+    update = telegram.updates.text(CHAT, "Start")
+    assert await telegram.post(update) == 200
+    telegram.channel.seen.clear()  # what a restart forgets; the database remembers the update id
+
+    assert await telegram.post(update) == 200
+    assert telegram.api.texts(CHAT)[1:] == ["Ben je nu in gevaar?"]
+    assert (await telegram.conversation(CHAT)).state == "gevaar"
+
+
+async def test_a_tap_delivered_twice_takes_one_step(telegram: TelegramHarness) -> None:
+    await telegram.say(CHAT, "/start")
+    await telegram.tap(CHAT, "Start")
+    question = telegram.message_with(CHAT, "Nee")
+    update = telegram.updates.tap(CHAT, question, telegram.api.buttons(question)["Nee"])
+    assert await telegram.post(update) == 200
+    assert await telegram.post(update) == 200
+    assert telegram.api.texts(CHAT)[-1] == "Wie ben jij?"
+    assert telegram.api.texts(CHAT).count("Wie ben jij?") == 1
+    assert (await telegram.conversation(CHAT)).history == ["welkom", "gevaar"]
+
+
+async def test_a_failed_engine_step_is_a_500_and_the_redelivery_is_answered(
+    telegram: TelegramHarness, tmp_path: Path
+) -> None:
+    await telegram.say(CHAT, "/start")
+    database = tmp_path / "wegwijzer.sqlite3"
+    aside = tmp_path / "aside.sqlite3"
+    store = telegram.channel.engine.store
+    await store.engine.dispose()
+    database.rename(aside)
+    database.mkdir()  # a folder where the database was: the step cannot be loaded or saved
+    update = telegram.updates.text(CHAT, "Start")
+
+    assert await telegram.post(update) == 500
+    assert telegram.api.texts(CHAT)[1:] == []
+
+    database.rmdir()
+    aside.rename(database)
+    await store.engine.dispose()
+    assert await telegram.post(update) == 200  # Telegram delivers it again
+    assert telegram.api.texts(CHAT)[1:] == ["Ben je nu in gevaar?"]

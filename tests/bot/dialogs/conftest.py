@@ -1,0 +1,22 @@
+"""Fixtures for the product's own beslisboom (not the fixed engine-test tree in tests/data/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogs.dialog import Dialog
+from bot.engine import Engine
+from bot.i18n import I18n
+from storage.repository import ConversationStore
+
+
+@pytest.fixture(scope="session")
+def real_dialog() -> Dialog:
+    """The tree and directory the bot ships with."""
+    return Dialog.load()
+
+
+@pytest.fixture
+def real_engine(store: ConversationStore, real_dialog: Dialog, i18n: I18n) -> Engine:
+    """The real engine on real SQLite, walking the real tree."""
+    return Engine(store, real_dialog, i18n, max_text_chars=4000)

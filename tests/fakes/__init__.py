@@ -1,0 +1,1 @@
+"""Test doubles at the protocol edge: fake servers that speak a third party's HTTP API."""
