@@ -25,13 +25,13 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.channels.telegram.channel import ALLOWED_UPDATES, CHANNEL, TelegramChannel
-from bot.channels.telegram.outbox import ChatRateLimiter, DeliveryFailed
+from bot.channels.telegram.outbox import ChatRateLimiter
 from bot.channels.telegram.polling import poll
 from bot.channels.telegram.webhook import CHANNEL_KEY, SECRET_KEY, webhook
 from bot.i18n import N_, I18n, _
 from bot.settings import Settings, SettingsError, env_name
 
-__all__ = ["CHANNEL", "CHANNEL_KEY", "DeliveryFailed", "TelegramChannel", "setup"]
+__all__ = ["CHANNEL", "CHANNEL_KEY", "TelegramChannel", "setup"]
 
 logger = logging.getLogger(__name__)
 

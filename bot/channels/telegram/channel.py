@@ -203,11 +203,14 @@ class TelegramChannel:
             logger.debug("keyboard of message %s in chat %s not closed: %s", message_id, chat_id, exc)
 
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
-        """Send ``messages`` now (after the chat's queued sends); raise ``DeliveryFailed`` if Telegram refused."""
+        """Queue ``messages`` behind the chat's earlier sends and return; a refusal is logged, never raised.
+
+        Not waiting keeps an agent's console snappy while Telegram asks us to slow down; the outbox keeps
+        the order. ``outbox.settle()`` waits for it when that matters.
+        """
         replaces_screen = any(m.options or m.actions for m in messages)
-        job = self.outbox.submit(chat_id, lambda: self._send(chat_id, list(messages), keep=not replaces_screen))
-        if not await job:
-            raise DeliveryFailed(f"messages to telegram chat {chat_id} were not delivered")
+        batch = list(messages)
+        self.outbox.submit(chat_id, lambda: self._send(chat_id, batch, keep=not replaces_screen))
 
     async def typing(self, chat_id: str) -> None:
         """Show '… is typing' in the chat (it lasts about five seconds or until the next message)."""

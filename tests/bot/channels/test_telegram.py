@@ -205,6 +205,7 @@ async def test_the_hub_delivers_long_agent_messages_in_pieces(telegram: Telegram
     assert await telegram.client.app[HUB].deliver(
         "telegram", str(CHAT), [OutgoingMessage(long_text, kind="agent", author="Sanne")]
     )
+    await telegram.settle()
     pieces = telegram.api.texts(CHAT)[1:]
     assert len(pieces) == 2
     assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in pieces)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import HUB
-from bot.channels.telegram import DeliveryFailed, outbox
+from bot.channels.telegram import outbox
 from bot.messages import OutgoingMessage
 from tests.fakes.telegram_harness import TelegramHarness
 
@@ -46,10 +46,14 @@ async def test_a_refused_send_is_not_retried_and_the_bot_carries_on(telegram: Te
     assert (await telegram.say(CHAT, "Start"))[0]["text"] == "Ben je nu in gevaar?"
 
 
-async def test_the_hub_says_when_telegram_refused_a_delivery(telegram: TelegramHarness) -> None:
-    telegram.api.fail_next("sendMessage", status=403)
-    with pytest.raises(DeliveryFailed):
-        await telegram.client.app[HUB].deliver("telegram", str(CHAT), [OutgoingMessage("Hoi, ik ben Sanne.")])
+async def test_a_refused_delivery_from_the_hub_is_logged_and_does_not_raise(
+    telegram: TelegramHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.api.fail_next("sendMessage", status=403)  # the user blocked the bot
+    await telegram.client.app[HUB].deliver("telegram", str(CHAT), [OutgoingMessage("Hoi, ik ben Sanne.")])
+    await telegram.settle()
+    assert f"not delivered to chat {CHAT}" in caplog.text
+    assert "Sanne" not in caplog.text  # ids in the log, never the words
 
 
 async def test_a_private_chat_gets_a_burst_and_then_about_one_message_per_second(
@@ -60,6 +64,7 @@ async def test_a_private_chat_gets_a_burst_and_then_about_one_message_per_second
     messages = [OutgoingMessage(f"Bericht {n}") for n in range(3)]
 
     await telegram.client.app[HUB].deliver("telegram", str(CHAT), messages)
+    await telegram.settle()
 
     sent = telegram.api.calls_of("sendMessage")
     assert [c.params["text"] for c in sent] == ["Bericht 0", "Bericht 1", "Bericht 2"]
