@@ -13,10 +13,16 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import console
+from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE
+from bot.channels import telegram
+from bot.channels import web as web_chat
 from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
+from bot.helpdesk.desk import Helpdesk
+from bot.helpdesk.gate import HelpdeskGate
+from bot.helpdesk.hours import OpeningHours
 from bot.hub import ChannelHub
 from bot.i18n import I18n
 from bot.settings import Settings
@@ -27,13 +33,7 @@ from storage.schema import ensure_current
 
 logger = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-DIALOG = web.AppKey("dialog", Dialog)
-I18N = web.AppKey("i18n", I18n)
-DATABASE = web.AppKey("database", AsyncEngine)
-STORE = web.AppKey("store", ConversationStore)
-ENGINE = web.AppKey("engine", Engine)
-HUB = web.AppKey("hub", ChannelHub)
+__all__ = ["PROCESSED_IDS_KEPT", "create_app", "healthz"]
 
 PROCESSED_IDS_KEPT = timedelta(days=7)
 HOUSEKEEPING_EVERY = timedelta(hours=1)
@@ -47,16 +47,13 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     app[I18N] = I18n(settings.locales)
     app[HUB] = ChannelHub()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_helpdesk)
     app.cleanup_ctx.append(_engine)
     app.cleanup_ctx.append(_housekeeping)
-    _console(app)
     app.router.add_get("/healthz", healthz)
-    from bot.channels import web as web_chat  # here, not at the top: the channel imports this module's keys
-
     web_chat.setup(app)  # the chat page at "/", /embed, /chat/ws
-    from bot.channels import telegram  # here too: it imports this module's keys
-
     telegram.setup(app)  # the webhook route and the bot, when TELEGRAM_TOKEN is set
+    console.setup(app)  # the agents' console under /console/
     return app
 
 
@@ -74,9 +71,29 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
+async def _helpdesk(app: web.Application) -> AsyncIterator[None]:
+    """The human queue behind "Praat met een mens" (the console is how agents work it)."""
+    settings = app[SETTINGS]
+    app[HELPDESK] = Helpdesk(
+        app[STORE],
+        app[HUB],
+        app[I18N],
+        app[DIALOG],
+        OpeningHours(settings.helpdesk_hours, settings.helpdesk_holidays, settings.helpdesk_timezone),
+        disconnect_timeout=timedelta(seconds=settings.agent_disconnect_timeout_seconds),
+    )
+    yield
+
+
 async def _engine(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    app[ENGINE] = Engine(app[STORE], app[DIALOG], app[I18N], max_text_chars=settings.max_text_chars)
+    app[ENGINE] = Engine(
+        app[STORE],
+        app[DIALOG],
+        app[I18N],
+        max_text_chars=settings.max_text_chars,
+        handoff=HelpdeskGate(app[HELPDESK]),
+    )
     logger.info("beslisboom %s loaded: %d nodes", app[DIALOG].version, len(app[DIALOG].tree.nodes))
     yield
 
@@ -108,10 +125,3 @@ async def healthz(request: web.Request) -> web.Response:
         logger.exception("health check: database unreachable")
         return web.json_response({"status": "error", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok", "tree": request.app[DIALOG].version})
-
-
-def _console(app: web.Application) -> None:
-    """The agents' console under /console/ and the human queue behind "Praat met een mens"."""
-    from bot.console import setup  # imported here: the console reads this module's app keys
-
-    setup(app)

@@ -3,6 +3,8 @@
 The engine asks a ``HandoffGate`` to take a conversation (``request``) and, for every message, whether
 the conversation is with a person now (``relay``). ``RecordingHandoff`` is the gate until the human queue
 exists: it records the request honestly and points to organisations that are there now.
+The server wires ``bot.helpdesk.gate.HelpdeskGate`` instead; the terminal chat (``wegwijzer chat``), which no
+agent can reach, keeps this one.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class RecordingHandoff:
             OutgoingMessage(
                 _("Je wilt met een mens praten. Dat heb ik genoteerd.")
                 + "\n"
-                + _("De chat met mensen is er nog niet. Wil je nu al met iemand praten?")
+                + _("Hier in de terminal kan dat niet. In de webchat en in Telegram kan het wel.")
                 + "\n"
                 + _("Ben je tussen 8 en 18 jaar? Bel de Kindertelefoon: 0800-0432. Dat is gratis en anoniem.")
                 + "\n"

@@ -24,7 +24,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from bot.app import ENGINE, HUB, I18N, SETTINGS, STORE
+from bot.appkeys import ENGINE, HUB, I18N, SETTINGS, STORE
 from bot.channels import web_session as session
 from bot.channels.web_socket import CHANNEL, WebChannel
 from bot.i18n import gettext, ngettext, text_direction

@@ -1,8 +1,8 @@
 """The agents' console at ``/console/``: a sub-application with its own middlewares, templates and static.
 
-``setup(app)`` mounts it; at start-up (after the parent's database and engine) it builds the ``Helpdesk``,
-makes the engine hand conversations to it (``HelpdeskGate``), and runs the watchdog that gives the
-conversations of disconnected agents back to the queue. See README "Chat-ondersteuning (console)".
+``setup(app)`` mounts it; at start-up (after the parent's database, helpdesk and engine, which the app
+factory wires) it opens the agent store and runs the watchdog that gives the conversations of disconnected
+agents back to the queue. See README "Chat-ondersteuning (console)".
 """
 
 from __future__ import annotations
@@ -19,18 +19,15 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.app import DIALOG, ENGINE, HUB, I18N, SETTINGS, STORE
+from bot.appkeys import HELPDESK, SETTINGS, STORE
 from bot.console.actions import routes as action_routes
 from bot.console.auth import LoginLimiter, security_headers
-from bot.console.keys import AGENTS, HELPDESK, LIMITER, SOCKETS
+from bot.console.keys import AGENTS, LIMITER, SOCKETS
 from bot.console.login import require_login
 from bot.console.login import routes as login_routes
 from bot.console.socket import close_all
 from bot.console.socket import handle as socket_handler
 from bot.console.views import routes as page_routes
-from bot.helpdesk.desk import Helpdesk
-from bot.helpdesk.gate import HelpdeskGate
-from bot.helpdesk.hours import OpeningHours
 from storage.agents import AgentStore
 
 logger = logging.getLogger(__name__)
@@ -71,23 +68,15 @@ def setup(app: web.Application) -> web.Application:
 
 
 async def _helpdesk(app: web.Application, console: web.Application) -> AsyncIterator[None]:
+    """Agents, the login limiter and the watchdog; the helpdesk itself is wired by the app factory."""
     settings = app[SETTINGS]
-    desk = Helpdesk(
-        app[STORE],
-        app[HUB],
-        app[I18N],
-        app[DIALOG],
-        OpeningHours(settings.helpdesk_hours, settings.helpdesk_holidays, settings.helpdesk_timezone),
-        disconnect_timeout=timedelta(seconds=settings.agent_disconnect_timeout_seconds),
-    )
-    app[HELPDESK] = desk
+    desk = app[HELPDESK]
     app[AGENTS] = AgentStore(app[STORE].engine)
     app[LIMITER] = LoginLimiter(
         settings.console_login_attempts,
         timedelta(seconds=settings.console_login_window_seconds),
         clock=lambda: desk.clock(),
     )
-    app[ENGINE].handoff = HelpdeskGate(desk)
     task = asyncio.create_task(_watchdog(app), name="wegwijzer-console-watchdog")
     logger.info("chat-ondersteuning ready (console at /console/)")
     yield

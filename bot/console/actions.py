@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.app import DIALOG, STORE
+from bot.appkeys import DIALOG, HELPDESK, STORE
 from bot.console.auth import AGENT, FIELDS
-from bot.console.keys import AGENTS, HELPDESK
+from bot.console.keys import AGENTS
 from bot.console.views import CANNED
 from bot.helpdesk.desk import OUTCOMES, NotYours
 

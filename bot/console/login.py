@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.app import SETTINGS
+from bot.appkeys import HELPDESK, SETTINGS
 from bot.console.auth import (
     AGENT,
     CSRF_HEADER,
@@ -26,7 +26,7 @@ from bot.console.auth import (
     token_hash,
     verify_password,
 )
-from bot.console.keys import AGENTS, HELPDESK, LIMITER
+from bot.console.keys import AGENTS, LIMITER
 
 logger = logging.getLogger(__name__)
 

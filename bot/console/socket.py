@@ -13,9 +13,9 @@ import logging
 
 from aiohttp import WSMsgType, web
 
-from bot.app import SETTINGS
+from bot.appkeys import HELPDESK, SETTINGS
 from bot.console.auth import AGENT, same_origin
-from bot.console.keys import AGENTS, HELPDESK, SOCKETS
+from bot.console.keys import AGENTS, SOCKETS
 from bot.helpdesk.desk import queue_json
 from bot.helpdesk.live import Subscription
 

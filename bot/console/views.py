@@ -12,10 +12,10 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.app import DIALOG, STORE
+from bot.appkeys import DIALOG, HELPDESK, STORE
 from bot.console.auth import AGENT, SESSION
 from bot.console.canned import load_canned
-from bot.console.keys import AGENTS, HELPDESK
+from bot.console.keys import AGENTS
 from bot.dialogs.dialog import Dialog
 from bot.helpdesk.desk import OUTCOMES, queue_json
 from bot.i18n import language_name

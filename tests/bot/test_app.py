@@ -16,7 +16,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import ENGINE, PROCESSED_IDS_KEPT, create_app
+from bot.app import PROCESSED_IDS_KEPT, create_app
+from bot.appkeys import ENGINE
 from bot.settings import Settings, load_settings
 from storage.models import ProcessedUpdate, utcnow
 from storage.schema import SchemaOutOfDate

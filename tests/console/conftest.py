@@ -10,9 +10,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import ENGINE, HUB, create_app
+from bot.app import create_app
+from bot.appkeys import ENGINE, HELPDESK, HUB
 from bot.console.auth import hash_password
-from bot.console.keys import AGENTS, HELPDESK
+from bot.console.keys import AGENTS
 from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.settings import Settings

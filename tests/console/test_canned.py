@@ -8,9 +8,8 @@ from aiohttp.test_utils import TestServer
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from bot.app import STORE
+from bot.appkeys import HELPDESK, STORE
 from bot.console.canned import load_canned
-from bot.console.keys import HELPDESK
 from bot.i18n import I18n
 from bot.messages import IncomingMessage
 from tests.console.conftest import Client, add_agent, bot_engine, logged_in, post

@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpClient
 
-from bot.console.keys import AGENTS, HELPDESK
+from bot.appkeys import HELPDESK
+from bot.console.keys import AGENTS
 from bot.messages import IncomingMessage
 from tests.console.conftest import Client, add_agent, bot_engine, logged_in, post
 from tests.helpdesk.conftest import FakeClock, Recorder

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bot.app import ENGINE
+from bot.appkeys import ENGINE
 from bot.channels.telegram import CHANNEL, CHANNEL_KEY, TelegramChannel
 from bot.settings import Settings, load_settings
 from storage.models import Conversation

@@ -24,6 +24,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.appkeys import ENGINE, HUB, I18N, SETTINGS
 from bot.channels.telegram.channel import ALLOWED_UPDATES, CHANNEL, TelegramChannel
 from bot.channels.telegram.outbox import ChatRateLimiter
 from bot.channels.telegram.polling import poll
@@ -50,7 +51,6 @@ TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
 def setup(app: web.Application) -> None:
     """Add the Telegram channel to ``app`` when a token is set; otherwise say that Telegram is off."""
-    from bot.app import SETTINGS
 
     settings = app[SETTINGS]
     if not settings.telegram_token:
@@ -114,7 +114,6 @@ async def register_commands(bot: Bot, i18n: I18n) -> None:
 
 
 async def _run(app: web.Application) -> AsyncIterator[None]:
-    from bot.app import ENGINE, HUB, I18N, SETTINGS
 
     settings = app[SETTINGS]
     requests = (HTTPXRequest(), HTTPXRequest())

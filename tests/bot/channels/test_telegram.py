@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from bot.app import HUB
+from bot.appkeys import HUB
 from bot.messages import OutgoingMessage
 from tests.fakes.telegram_harness import TelegramHarness
 from tests.fakes.telegram_updates import NOT_TEXT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import HUB
+from bot.appkeys import HUB
 from bot.channels.telegram import outbox
 from bot.messages import OutgoingMessage
 from tests.fakes.telegram_harness import TelegramHarness

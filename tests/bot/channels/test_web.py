@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import ENGINE, HUB, STORE, create_app
+from bot.app import create_app
+from bot.appkeys import ENGINE, HUB, STORE
 from bot.channels.web_session import COOKIE, chat_id_for
 from bot.channels.web_socket import FRAME_LIMIT, SOCKET_LIMIT
 from bot.dialogs.dialog import Dialog

@@ -17,7 +17,8 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import HUB, STORE, create_app
+from bot.app import create_app
+from bot.appkeys import HUB, STORE
 from bot.channels.web import WEB_CHANNEL
 from bot.channels.web_session import COOKIE, chat_id_for
 from bot.dialogs.dialog import Dialog
