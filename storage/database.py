@@ -33,15 +33,18 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """Create the engine; for SQLite make the folder and switch on WAL and foreign keys."""
+    """Create the engine; for SQLite make the folder and switch on WAL and foreign keys.
+
+    ``hide_parameters``: a database error must never carry what a user wrote into the logs.
+    """
     full = make_url(async_url(url))
     if full.drivername.startswith("sqlite"):
         if full.database and full.database != ":memory:":
             Path(full.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(full, connect_args={"timeout": 30})
+        engine = create_async_engine(full, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(full, pool_pre_ping=True)
+    return create_async_engine(full, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.migrate import pending_changes
@@ -89,3 +91,27 @@ async def test_monitoring_events_hold_no_conversation_link(database: AsyncEngine
 
 async def test_ping_answers(database: AsyncEngine) -> None:
     await ConversationStore(database).ping()
+
+
+SECRET = "ik word thuis geslagen"
+
+
+async def test_a_database_error_does_not_carry_the_users_words(database: AsyncEngine) -> None:
+    store = ConversationStore(database)
+    ghost = new_conversation("ghost")
+    ghost.id = 999_999  # not in the database: the transcript's foreign key refuses the line
+    with pytest.raises(IntegrityError) as caught:
+        async with database.begin() as conn:
+            await conn.execute(
+                insert(TranscriptEntry.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "conversation_id": ghost.id,
+                        "sender": "user",
+                        "text": "ik word thuis geslagen",
+                        "created_at": utcnow(),
+                    }
+                ],
+            )
+    assert SECRET not in str(caught.value)
+    assert await store.load("test", "ghost") is None
