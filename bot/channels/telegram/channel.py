@@ -21,6 +21,7 @@ from bot.channels.telegram.render import MAX_MESSAGE, CallbackKeys, label_of, se
 from bot.engine import Engine
 from bot.i18n import I18n, _
 from bot.locks import KeyedLocks
+from bot.logref import ref
 from bot.messages import IncomingMessage, OutgoingMessage
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ class TelegramChannel:
                     if markup is not None:
                         self.live.remember(chat_id, sent.message_id)
         except DeliveryFailed as exc:
-            logger.error("reply to update %s not delivered to chat %s: %s", update_id, chat_id, exc)
+            logger.error("reply to update %s not delivered to chat %s: %s", update_id, ref(chat_id), exc)
             return False
         return True
 
@@ -200,7 +201,7 @@ class TelegramChannel:
         try:
             await with_retries(call, what, chat_id)
         except DeliveryFailed as exc:  # already closed, or older than 48 hours: harmless
-            logger.debug("keyboard of message %s in chat %s not closed: %s", message_id, chat_id, exc)
+            logger.debug("keyboard of message %s in chat %s not closed: %s", message_id, ref(chat_id), exc)
 
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
         """Queue ``messages`` behind the chat's earlier sends and return; a refusal is logged, never raised.
@@ -217,7 +218,7 @@ class TelegramChannel:
         try:
             await self.bot.send_chat_action(int(chat_id), ChatAction.TYPING)
         except TelegramError as exc:
-            logger.info("sendChatAction to chat %s failed: %s", chat_id, type(exc).__name__)
+            logger.info("sendChatAction to chat %s failed: %s", ref(chat_id), type(exc).__name__)
 
     async def close(self) -> None:
         """Let the queued sends finish before the bot stops."""

@@ -22,6 +22,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.logref import ref
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -53,15 +55,15 @@ async def with_retries(call: Callable[[], Awaitable[T]], what: str, chat_id: str
         except RetryAfter as exc:
             wait = retry_seconds(exc)
         except (BadRequest, Forbidden, InvalidToken, ChatMigrated) as exc:
-            raise DeliveryFailed(f"{what} to chat {chat_id} refused: {exc}") from exc
+            raise DeliveryFailed(f"{what} to chat {ref(chat_id)} refused: {exc}") from exc
         except NetworkError as exc:  # 5xx, time-outs and connection errors; BadRequest is caught above
             wait, pause = pause, pause * 2
-            logger.warning("%s to chat %s failed (attempt %d): %s", what, chat_id, attempt, type(exc).__name__)
+            logger.warning("%s to chat %s failed (attempt %d): %s", what, ref(chat_id), attempt, type(exc).__name__)
         except TelegramError as exc:
-            raise DeliveryFailed(f"{what} to chat {chat_id} failed: {exc}") from exc
+            raise DeliveryFailed(f"{what} to chat {ref(chat_id)} failed: {exc}") from exc
         if attempt < ATTEMPTS:
             await asyncio.sleep(wait)
-    raise DeliveryFailed(f"{what} to chat {chat_id} failed {ATTEMPTS} times")
+    raise DeliveryFailed(f"{what} to chat {ref(chat_id)} failed {ATTEMPTS} times")
 
 
 class ChatOutbox:

@@ -6,6 +6,7 @@ import pytest
 
 from bot.appkeys import HUB
 from bot.channels.telegram import outbox
+from bot.logref import ref
 from bot.messages import OutgoingMessage
 from tests.fakes.telegram_harness import TelegramHarness
 
@@ -52,7 +53,8 @@ async def test_a_refused_delivery_from_the_hub_is_logged_and_does_not_raise(
     telegram.api.fail_next("sendMessage", status=403)  # the user blocked the bot
     await telegram.client.app[HUB].deliver("telegram", str(CHAT), [OutgoingMessage("Hoi, ik ben Sanne.")])
     await telegram.settle()
-    assert f"not delivered to chat {CHAT}" in caplog.text
+    assert f"not delivered to chat {ref(str(CHAT))}" in caplog.text
+    assert str(CHAT) not in caplog.text  # a private chat id is the user's Telegram account: never logged
     assert "Sanne" not in caplog.text  # ids in the log, never the words
 
 
