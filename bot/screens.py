@@ -63,10 +63,10 @@ def organisation_card(dialog: Dialog, step: Step) -> str:
         lines.append(_(step.why))
     lines.append(_("Voor wie: {who}").format(who=_(org.for_whom)))
     if org.can:
-        lines.append(_("Wat zij kunnen doen:"))
+        lines.append(_("Dit kunnen ze voor je doen:"))
         lines += [f"• {_(item)}" for item in org.can]
     if org.cannot:
-        lines.append(_("Wat zij niet kunnen doen:"))
+        lines.append(_("Dit kunnen ze niet:"))
         lines += [f"• {_(item)}" for item in org.cannot]
     lines += [contact_line(c) for c in org.contact]
     lines += cost_lines(org)

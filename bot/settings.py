@@ -8,6 +8,7 @@ message that names it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -63,6 +64,7 @@ class Settings(BaseModel):
     console_login_attempts: int = Field(ge=1, le=100)
     console_login_window_seconds: int = Field(ge=1, le=24 * 3600)
     console_cookie_secure: bool
+    console_trusted_proxies: tuple[str, ...]
     # Telegram channel (bot/channels/telegram): see config/default.toml.
     telegram_polling: bool
     telegram_webhook_path: str
@@ -105,6 +107,16 @@ class Settings(BaseModel):
         for origin in value:
             if not ORIGIN.fullmatch(origin):
                 raise ValueError(f"'{origin}' is not an origin like https://school.example (no path, no spaces)")
+        return value
+
+    @field_validator("console_trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"'{entry}' is not an IP address or network like 10.0.0.0/8") from None
         return value
 
     @field_validator("quick_exit_url")

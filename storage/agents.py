@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 AGENTS: Table = Agent.__table__  # type: ignore[attr-defined]
 SESSIONS: Table = AgentSession.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+NO_CONVERSATION = 0  # the audit row's conversation for what is not about one (logging in)
+UNKNOWN_AGENT = 0  # the audit row's agent for a failed login with a name that has no account
 
 
 class AgentExists(Exception):
@@ -82,6 +84,18 @@ class AgentStore:
                 return None
             await conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == token_hash).values(last_seen_at=now))
         return session, agent
+
+    async def session_alive(self, token_hash: str, idle_since: datetime) -> bool:
+        """Whether the session still counts, without touching it (an open socket is not activity)."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(SESSIONS.c.last_seen_at)
+                    .join(AGENTS, AGENTS.c.id == SESSIONS.c.agent_id)
+                    .where(SESSIONS.c.token_hash == token_hash, AGENTS.c.active.is_(True))
+                )
+            ).first()
+        return row is not None and row.last_seen_at >= idle_since
 
     async def end_session(self, token_hash: str) -> None:
         async with self.engine.begin() as conn:

@@ -70,6 +70,14 @@ class HandoffStore:
             ).first()
         return None if row is None else Handoff(**row._mapping)
 
+    async def has_handoff(self, conversation_id: int) -> bool:
+        """Whether the conversation ever went to the chat-ondersteuning (open or ended)."""
+        async with self.engine.connect() as conn:
+            found = await conn.scalar(
+                select(HANDOFFS.c.id).where(HANDOFFS.c.conversation_id == conversation_id).limit(1)
+            )
+        return found is not None
+
     async def get(self, handoff_id: int) -> Handoff | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(HANDOFFS).where(HANDOFFS.c.id == handoff_id))).first()

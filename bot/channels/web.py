@@ -39,6 +39,7 @@ STATIC = HERE / "static"
 STATIC_PREFIX = "/static/chat/"
 OUR_PATHS = ("/", "/embed", "/embed.js")
 OUR_PREFIXES = ("/chat/", STATIC_PREFIX)
+HSTS = "max-age=31536000"
 TOOLBAR = (Action.BACK, Action.RESTART, Action.HUMAN, Action.LANGUAGE, Action.STOP)
 
 WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
@@ -105,6 +106,8 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     response.headers.setdefault("Content-Security-Policy", content_security_policy("'none'"))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
+    if request.app[SETTINGS].public_url.startswith("https://"):  # served over HTTPS: browsers keep to it
+        response.headers["Strict-Transport-Security"] = HSTS
 
 
 async def page(request: web.Request) -> web.Response:

@@ -2,20 +2,24 @@
 
 ``WebChannel`` keeps the open sockets of each conversation and is the hub's ``Deliverer`` for the channel
 "web": what the chat-ondersteuning sends reaches every open tab. A bad frame gets an error frame and the
-socket stays open; nothing a page sends can stop the server.
+socket stays open; nothing a page sends can stop the server. A page that sends too fast, or a chat with
+too many open pages, is limited (``web_limits``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from bot.channels import web_frames as frames
+from bot.channels.web_limits import MAX_SOCKETS, TOO_MANY_TABS, TokenBucket
 from bot.channels.web_session import chat_id_for, is_secure, new_token, same_origin, set_token, token_of
 from bot.engine import Engine
 from bot.i18n import N_, I18n, _, text_direction
@@ -34,15 +38,19 @@ ERRORS = {
     "bad_id": N_("Dat bericht kon ik niet lezen."),
     "too_large": N_("Dat bericht is te lang. Stuur een korter bericht."),
     "server_error": N_("Er ging iets mis. Probeer het nog een keer."),
+    "too_fast": N_("Je stuurt te snel berichten. Wacht even en probeer het dan opnieuw."),
 }
+_opened = itertools.count()
 
 
 class Socket:
     """One open page: its socket and a lock so frames from two tasks never interleave."""
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, clock: Callable[[], float] = time.monotonic) -> None:
         self.ws = ws
         self.lock = asyncio.Lock()
+        self.bucket = TokenBucket(clock=clock)
+        self.opened = next(_opened)  # the lowest is the oldest page of its chat
 
     async def send(self, text: str) -> bool:
         """Send one frame; False when the page has gone."""
@@ -65,6 +73,8 @@ class WebChannel:
         self.store = store
         self.i18n = i18n
         self.sockets: dict[str, set[Socket]] = defaultdict(set)
+        self.clock: Callable[[], float] = time.monotonic  # for the frame rate limit; tests replace it
+        self._closing: set[asyncio.Task[bool]] = set()
 
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
         """Push messages (e.g. from a person of the chat-ondersteuning) to every open page of the chat.
@@ -126,7 +136,8 @@ class WebChannel:
             set_token(ws, token, secure=is_secure(request, self.public_url), embedded="embed" in request.query)
         await ws.prepare(request)
         chat_id = chat_id_for(token)
-        socket = Socket(ws)
+        socket = Socket(ws, self.clock)
+        self._make_room(chat_id)
         self.sockets[chat_id].add(socket)
         try:
             try:
@@ -157,7 +168,21 @@ class WebChannel:
             logger.info("web chat started")
         await socket.send(await self.history(chat_id))
 
+    def _make_room(self, chat_id: str) -> None:
+        """Keep a chat under ``MAX_SOCKETS`` open pages: close the oldest (it does not come back)."""
+        group = self.sockets.get(chat_id, set())
+        while len(group) >= MAX_SOCKETS:
+            oldest = min(group, key=lambda s: s.opened)
+            group.discard(oldest)
+            logger.info("web chat has too many open pages; closing the oldest")
+            task = asyncio.create_task(oldest.ws.close(code=TOO_MANY_TABS, message=b"too many tabs"))
+            self._closing.add(task)  # closing waits for the page; never hold up the new one
+            task.add_done_callback(self._closing.discard)
+
     async def _frame(self, chat_id: str, socket: Socket, raw: str) -> None:
+        if not socket.bucket.take():
+            await self._error(socket, "too_fast", _frame_id(raw), chat_id)
+            return
         if len(raw.encode()) > FRAME_LIMIT:
             await self._error(socket, "too_large", None, chat_id)
             return
@@ -190,3 +215,13 @@ class WebChannel:
         with self.i18n.use(locale):
             text = _(ERRORS[code])
         await socket.send(frames.frame("error", code=code, message=text, reply_to=frame_id))
+
+
+def _frame_id(raw: str) -> str | None:
+    """The id of a frame we will not handle, so the page can stop waiting for it."""
+    if len(raw) > FRAME_LIMIT:
+        return None
+    try:
+        return frames.parse(raw).id
+    except frames.FrameError as error:
+        return error.frame_id

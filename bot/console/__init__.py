@@ -21,12 +21,13 @@ from aiohttp import web
 
 from bot.appkeys import HELPDESK, SETTINGS, STORE
 from bot.console.actions import routes as action_routes
-from bot.console.auth import LoginLimiter, security_headers
-from bot.console.keys import AGENTS, LIMITER, SOCKETS
+from bot.console.auth import security_headers
+from bot.console.keys import AGENTS, LIMITER, SOCKETS, TRUSTED_PROXIES
+from bot.console.limiter import LoginLimiter, trusted_networks
 from bot.console.login import require_login
 from bot.console.login import routes as login_routes
-from bot.console.socket import close_all
 from bot.console.socket import handle as socket_handler
+from bot.console.sockets import ConsoleSockets
 from bot.console.views import routes as page_routes
 from storage.agents import AgentStore
 
@@ -50,7 +51,8 @@ def setup(app: web.Application) -> web.Application:
             "dmhm": lambda moment: moment.astimezone(zone).strftime("%d-%m-%Y %H:%M"),
         },
     )
-    console[SOCKETS] = set()
+    app[SOCKETS] = ConsoleSockets()  # on the product's app, like AGENTS: tests and the watchdog reach it
+    app[TRUSTED_PROXIES] = trusted_networks(app[SETTINGS].console_trusted_proxies)
     login_routes(console)
     page_routes(console)
     action_routes(console)
@@ -62,7 +64,7 @@ def setup(app: web.Application) -> web.Application:
             yield
 
     console.cleanup_ctx.append(helpdesk_ctx)
-    console.on_shutdown.append(close_all)
+    console.on_shutdown.append(lambda _console: app[SOCKETS].close_all())
     app.add_subapp("/console/", console)
     return console
 
@@ -86,7 +88,8 @@ async def _helpdesk(app: web.Application, console: web.Application) -> AsyncIter
 
 
 async def _watchdog(app: web.Application) -> None:
-    """Now and then: conversations of agents whose console is gone back to the queue; old sessions out."""
+    """Now and then: conversations of agents whose console is gone back to the queue; old sessions out
+    (and their sockets closed)."""
     settings = app[SETTINGS]
     every = min(WATCHDOG_EVERY.total_seconds(), settings.agent_disconnect_timeout_seconds / 3)
     while True:
@@ -94,6 +97,15 @@ async def _watchdog(app: web.Application) -> None:
         desk = app[HELPDESK]
         try:
             await desk.requeue_stale()
-            await app[AGENTS].prune_sessions(desk.clock() - timedelta(minutes=settings.console_session_idle_minutes))
+            await check_sessions(app)
+            app[LIMITER].prune()
         except Exception:
             logger.exception("console watchdog failed; trying again later")
+
+
+async def check_sessions(app: web.Application) -> int:
+    """Close the sockets of ended sessions, then delete idle sessions; the number of sessions closed."""
+    idle_since = app[HELPDESK].clock() - timedelta(minutes=app[SETTINGS].console_session_idle_minutes)
+    closed = await app[SOCKETS].revalidate(app[AGENTS], idle_since)
+    await app[AGENTS].prune_sessions(idle_since)
+    return closed

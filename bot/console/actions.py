@@ -2,6 +2,8 @@
 
 Each is a POST with the session's CSRF token (checked by ``login.require_login``) and answers JSON:
 ``{"ok": true, …}`` or an error with a status the script shows (409 when someone else was first).
+What is done is audited (agent id, conversation id, action, time; never the text): claim, reply,
+transfer, end, note.
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ def _handoff_action(action: Action) -> Callable[[web.Request], Awaitable[web.Res
     return run
 
 
+async def _audit(request: web.Request, handoff_id: int, action: str) -> None:
+    handoff = await request.config_dict[HELPDESK].handoffs.get(handoff_id)
+    agent_id = request[AGENT].id
+    if handoff is not None and agent_id is not None:
+        await request.config_dict[AGENTS].audit(
+            agent_id, handoff.conversation_id, action, request.config_dict[HELPDESK].clock()
+        )
+
+
 def _text(request: web.Request, key: str = "text") -> str:
     return str(request[FIELDS].get(key, ""))
 
@@ -71,6 +82,7 @@ async def reply(request: web.Request, handoff_id: int) -> web.Response:
     sent = await request.config_dict[HELPDESK].reply(request[AGENT], handoff_id, _text(request))
     if not sent:
         return web.json_response({"ok": False, "error": "Typ eerst een bericht."}, status=400)
+    await _audit(request, handoff_id, "reply")
     return web.json_response({"ok": True, "text": sent})
 
 
@@ -88,6 +100,7 @@ async def canned(request: web.Request, handoff_id: int) -> web.Response:
     with desk.i18n.use(conversation.locale):
         text = chosen.translated()
     sent = await desk.reply(request[AGENT], handoff_id, text)
+    await _audit(request, handoff_id, "reply")
     return web.json_response({"ok": True, "text": sent})
 
 
@@ -109,6 +122,7 @@ async def transfer(request: web.Request, handoff_id: int) -> web.Response:
             return web.json_response({"ok": False, "error": "Kies een collega of de wachtrij."}, status=400)
     if not await request.config_dict[HELPDESK].transfer(request[AGENT], handoff_id, to):
         return web.json_response({"ok": False, "error": NOT_YOURS}, status=409)
+    await _audit(request, handoff_id, "transfer")
     return web.json_response({"ok": True})
 
 
@@ -126,15 +140,22 @@ async def end(request: web.Request, handoff_id: int) -> web.Response:
     note = _text(request, "note") or None
     if not await request.config_dict[HELPDESK].end(request[AGENT], handoff_id, outcome, note):
         return web.json_response({"ok": False, "error": NOT_YOURS}, status=409)
+    await _audit(request, handoff_id, "end")
     return web.json_response({"ok": True})
 
 
 async def note(request: web.Request) -> web.Response:
-    """A private note for colleagues; the user never sees it."""
+    """A private note for colleagues; the user never sees it. Only on a conversation that had a hand-off."""
     conversation_id = int(request.match_info["conversation_id"])
-    if await request.config_dict[STORE].get(conversation_id) is None:
-        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer).")
-    text = await request.config_dict[HELPDESK].note(request[AGENT], conversation_id, _text(request))
+    desk = request.config_dict[HELPDESK]
+    if await request.config_dict[STORE].get(conversation_id) is None or not await desk.handoffs.has_handoff(
+        conversation_id
+    ):
+        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer), of is nooit naar de chat-ondersteuning gegaan.")
+    agent = request[AGENT]
+    text = await desk.note(agent, conversation_id, _text(request))
     if not text:
         return web.json_response({"ok": False, "error": "Typ eerst een notitie."}, status=400)
+    assert agent.id is not None
+    await request.config_dict[AGENTS].audit(agent.id, conversation_id, "note", desk.clock())
     return web.json_response({"ok": True})

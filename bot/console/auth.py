@@ -4,24 +4,28 @@
   not log anyone in. Cookie: ``HttpOnly``, ``SameSite=Strict``, ``Secure`` behind TLS (or when set).
 - Every state-changing request carries the session's CSRF token (form field ``csrf`` or header
   ``X-CSRF-Token``); the login form uses a double-submit cookie, as there is no session yet.
-- Failed logins are limited per account name and per address within a sliding window.
+- Failed logins are limited per (account name, address) and, more softly, per address (``limiter``).
+- Password hashing runs in worker threads (``check_password``), never on the event loop.
+- With an ``https://`` public_url, cookies are ``Secure`` and responses carry ``Strict-Transport-Security``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
-from collections import deque
+import weakref
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from bot.appkeys import SETTINGS
+from bot.settings import Settings
 from storage.models import Agent, AgentSession
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,9 @@ FIELDS = web.RequestKey("fields", dict[str, Any])
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+HASH_THREADS = 2  # at most this many argon2 runs at once (each takes ~100 ms and 64 MiB)
+HSTS = "max-age=31536000"
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 def hash_password(password: str) -> str:
@@ -68,53 +75,36 @@ def same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
 
-class LoginLimiter:
-    """At most ``attempts`` failures per key within ``window``; then the key waits until the oldest expires."""
-
-    def __init__(self, attempts: int, window: timedelta, clock: Callable[[], datetime]) -> None:
-        self.attempts = attempts
-        self.window = window
-        self.clock = clock
-        self._failures: dict[str, deque[datetime]] = {}
-
-    def retry_after(self, *keys: str) -> timedelta | None:
-        """How long until a login may be tried for these keys; None when it may be tried now."""
-        now = self.clock()
-        waits = []
-        for key in keys:
-            failures = self._recent(key, now)
-            if len(failures) >= self.attempts:
-                waits.append(failures[0] + self.window - now)
-        return max(waits) if waits else None
-
-    def failed(self, *keys: str) -> None:
-        now = self.clock()
-        for key in keys:
-            self._recent(key, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        for key in keys:
-            self._failures.pop(key, None)
-
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
+async def check_password(password_hash: str | None, password: str) -> bool:
+    """``verify_password`` in a worker thread (argon2 takes ~100 ms), a few at a time, so chats never stall."""
+    async with _hash_slots():
+        return await asyncio.to_thread(verify_password, password_hash, password)
 
 
-def cookie_secure(request: web.Request, always: bool) -> bool:
-    return always or request.secure
+def _hash_slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _SLOTS.get(loop)
+    if slots is None:
+        slots = _SLOTS[loop] = asyncio.Semaphore(HASH_THREADS)
+    return slots
 
 
-def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, always_secure: bool) -> None:
+def https_public(settings: Settings) -> bool:
+    return settings.public_url.startswith("https://")
+
+
+def cookie_secure(request: web.Request, settings: Settings) -> bool:
+    return settings.console_cookie_secure or request.secure or https_public(settings)
+
+
+def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
     response.set_cookie(
         name,
         value,
         path=COOKIE_PATH,
         httponly=True,
         samesite="Strict",
-        secure=cookie_secure(request, always_secure),
+        secure=cookie_secure(request, request.config_dict[SETTINGS]),
     )
 
 
@@ -131,19 +121,22 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    hsts = https_public(request.config_dict[SETTINGS])
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
-        _headers(response)
+        _headers(response, hsts)
         raise
-    _headers(response)
+    _headers(response, hsts)
     return response
 
 
-def _headers(response: web.StreamResponse) -> None:
+def _headers(response: web.StreamResponse, hsts: bool) -> None:
     if response.prepared:
         return
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")  # "no-referrer" makes Chromium send Origin: null

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console.auth import LoginLimiter
+from bot.console.limiter import LoginLimiter, Network
+from bot.console.sockets import ConsoleSockets
 from storage.agents import AgentStore
 
 AGENTS = web.AppKey("agents", AgentStore)
 LIMITER = web.AppKey("login_limiter", LoginLimiter)
-SOCKETS = web.AppKey("console_sockets", set[web.WebSocketResponse])
+SOCKETS = web.AppKey("console_sockets", ConsoleSockets)
+TRUSTED_PROXIES = web.AppKey("console_trusted_proxies", tuple[Network, ...])

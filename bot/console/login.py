@@ -19,14 +19,16 @@ from bot.console.auth import (
     SESSION,
     SESSION_COOKIE,
     Handler,
+    check_password,
     new_token,
     same,
     same_origin,
     set_cookie,
     token_hash,
-    verify_password,
 )
-from bot.console.keys import AGENTS, LIMITER
+from bot.console.keys import AGENTS, LIMITER, SOCKETS, TRUSTED_PROXIES
+from bot.console.limiter import client_address
+from storage.agents import NO_CONVERSATION, UNKNOWN_AGENT
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,7 @@ async def login_page(request: web.Request, error: str | None = None, status: int
     response = aiohttp_jinja2.render_template(
         "login.html", request, {"login_token": token, "error": error}, status=status
     )
-    set_cookie(response, request, LOGIN_COOKIE, token, request.config_dict[SETTINGS].console_cookie_secure)
+    set_cookie(response, request, LOGIN_COOKIE, token)
     return response
 
 
@@ -103,30 +105,35 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     name = str(fields.get("name", "")).strip()[:64]
     password = str(fields.get("password", ""))[:1024]
     limiter = request.config_dict[LIMITER]
-    keys = (f"name:{name.casefold()}", f"addr:{request.remote}")
-    wait = limiter.retry_after(*keys)
+    address = client_address(request, request.config_dict[TRUSTED_PROXIES])
+    wait = limiter.retry_after(name, address)
     if wait is not None:
         minutes = max(1, round(wait.total_seconds() / 60))
         logger.warning("login for a name blocked by the rate limit")
         return await login_page(request, f"Te veel pogingen. Probeer het over {minutes} minuten opnieuw.", 429)
     agents = request.config_dict[AGENTS]
+    now = request.config_dict[HELPDESK].clock()
     agent = await agents.by_name(name)
-    if not verify_password(agent.password_hash if agent and agent.active else None, password) or agent is None:
-        limiter.failed(*keys)
+    if not await check_password(agent.password_hash if agent and agent.active else None, password) or agent is None:
+        limiter.failed(name, address)
+        # ids only: the account's id when the name exists (0 when it does not), never the name or password
+        await agents.audit(agent.id if agent and agent.id else UNKNOWN_AGENT, NO_CONVERSATION, "login_failed", now)
         return await login_page(request, "Naam of wachtwoord klopt niet.", status=401)
-    limiter.succeeded(*keys)
+    limiter.succeeded(name, address)
     assert agent.id is not None
     token = new_token()
-    await agents.start_session(token_hash(token), agent.id, new_token(), request.config_dict[HELPDESK].clock())
+    await agents.start_session(token_hash(token), agent.id, new_token(), now)
+    await agents.audit(agent.id, NO_CONVERSATION, "login", now)
     logger.info("agent %s logged in", agent.id)
     response = web.HTTPSeeOther("/console/")
-    set_cookie(response, request, SESSION_COOKIE, token, request.config_dict[SETTINGS].console_cookie_secure)
+    set_cookie(response, request, SESSION_COOKIE, token)
     response.del_cookie(LOGIN_COOKIE, path="/console/")
     raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await request.config_dict[AGENTS].end_session(request[SESSION].token_hash)
+    request.config_dict[SOCKETS].close_session(request[SESSION].token_hash)
     logger.info("agent %s logged out", request[AGENT].id)
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(SESSION_COOKIE, path="/console/")

@@ -3,6 +3,10 @@
 Server → browser only (agent actions are CSRF-checked POSTs). The socket is the agent's heartbeat too:
 while it is open their live conversations stay theirs; when it has been gone for the disconnect timeout,
 the watchdog gives those conversations back to the queue.
+
+A socket lives no longer than its session: logging out closes it (code 4401, ``sockets``), and every
+heartbeat checks the session first (without counting as activity), so an expired session or a
+deactivated agent neither hears the users nor keeps their conversations.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from aiohttp import WSMsgType, web
 
 from bot.appkeys import HELPDESK, SETTINGS
-from bot.console.auth import AGENT, same_origin
+from bot.console.auth import AGENT, SESSION, same_origin
 from bot.console.keys import AGENTS, SOCKETS
 from bot.helpdesk.desk import queue_json
 from bot.helpdesk.live import Subscription
@@ -26,22 +31,23 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
     if not same_origin(request):
         raise web.HTTPForbidden(text="Andere herkomst.")
     agent = request[AGENT]
+    session = request[SESSION].token_hash
     assert agent.id is not None
     desk = request.config_dict[HELPDESK]
     socket = web.WebSocketResponse(heartbeat=20)
     await socket.prepare(request)
-    sockets = request.app[SOCKETS]
-    sockets.add(socket)
+    sockets = request.config_dict[SOCKETS]
+    sockets.add(session, socket)
     with desk.bus.subscribe(agent.id) as subscription:
         watch = request.query.get("watch", "")
-        if watch.isdigit():
-            subscription.watching.add(int(watch))
+        if watch.isdigit() and await desk.handoffs.open_for(int(watch)) is not None:
+            subscription.watching.add(int(watch))  # only a conversation that exists and has an open hand-off
             await request.config_dict[AGENTS].audit(agent.id, int(watch), "watch_live", desk.clock())
         now = desk.clock()
         await desk.handoffs.touch(agent.id, now)  # present from the first moment
         await socket.send_json({"type": "queue", "items": [queue_json(i, now) for i in await desk.handoffs.queue()]})
         sender = asyncio.create_task(_send(socket, subscription))
-        beat = asyncio.create_task(_heartbeat(request, agent.id))
+        beat = asyncio.create_task(_heartbeat(request, agent.id, session))
         try:
             async for message in socket:
                 if message.type is WSMsgType.ERROR:
@@ -52,7 +58,7 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
             for task in (sender, beat):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            sockets.discard(socket)
+            sockets.discard(session, socket)
     logger.debug("console socket of agent %s closed", agent.id)
     return socket
 
@@ -65,19 +71,24 @@ async def _send(socket: web.WebSocketResponse, subscription: Subscription) -> No
         await socket.send_json(event)
 
 
-async def _heartbeat(request: web.Request, agent_id: int) -> None:
-    """Keep the agent's live conversations theirs while this socket is open."""
-    desk = request.config_dict[HELPDESK]
-    every = max(1.0, request.config_dict[SETTINGS].agent_disconnect_timeout_seconds / 3)
+async def _heartbeat(request: web.Request, agent_id: int, session: str) -> None:
+    """While the session lives, keep the agent's live conversations theirs; when it ends, close up."""
     while True:
-        await asyncio.sleep(every)
+        await asyncio.sleep(max(1.0, request.config_dict[SETTINGS].agent_disconnect_timeout_seconds / 3))
         try:
-            await desk.handoffs.touch(agent_id, desk.clock())
+            if not await beat(request, agent_id, session):
+                return
         except Exception:
             logger.exception("could not mark agent %s as present", agent_id)
 
 
-async def close_all(console: web.Application) -> None:
-    sockets: set[web.WebSocketResponse] = console[SOCKETS]
-    for socket in list(sockets):
-        await socket.close(code=1001, message=b"server shutdown")
+async def beat(request: web.Request, agent_id: int, session: str) -> bool:
+    """One heartbeat: False (and the session's sockets closed) when the session has ended."""
+    app = request.config_dict
+    desk = app[HELPDESK]
+    idle = timedelta(minutes=app[SETTINGS].console_session_idle_minutes)
+    if not await app[AGENTS].session_alive(session, desk.clock() - idle):
+        app[SOCKETS].close_session(session)
+        return False
+    await desk.handoffs.touch(agent_id, desk.clock())
+    return True

@@ -27,7 +27,8 @@ def emergency_numbers() -> str:
             _("• 113 of 0800-0113 als je aan zelfmoord denkt"),
             _("• de Kindertelefoon: 0800-0432 (als je 8 tot 18 jaar bent)"),
             _("• Veilig Thuis: 0800-2000 bij geweld of zorgen thuis"),
-            _("Bellen is gratis."),
+            _("Bellen naar 113, de Kindertelefoon en Veilig Thuis is gratis."),
+            _("Ben je ouder of verzorger? Bel Ouders & Onderwijs: 088-605 0101."),
         ]
     )
 
@@ -41,7 +42,7 @@ def place_line(place: int) -> str:
 
 def wait_line(estimate: timedelta | None) -> str:
     if estimate is None:
-        return _("Hoe lang het duurt, weet ik nu nog niet.")
+        return _("Ik weet nog niet hoe lang het duurt.")
     minutes = max(1, round(estimate.total_seconds() / 60))
     return ngettext(
         "Wachten duurt nu meestal ongeveer {n} minuut.", "Wachten duurt nu meestal ongeveer {n} minuten.", minutes
@@ -82,7 +83,7 @@ def closed(day: str | None, time: str | None, crisis: bool) -> list[OutgoingMess
         messages.reverse()
     messages.append(
         OutgoingMessage(
-            _("Wil je een bericht achterlaten? Dan lezen we het als eerste als we open zijn."),
+            _("Wil je een bericht achterlaten? Zodra we open zijn, lezen we het als eerste."),
             options=(Choice(LEAVE_MESSAGE, _("Bericht achterlaten")),),
             actions=(action(Action.RESTART),),
             kind="question",

@@ -32,7 +32,7 @@ async def handoff_of(desk: Helpdesk, chat_id: str) -> Handoff:
 async def test_asking_for_a_person_queues_once_and_says_place_wait_and_way_out(engine: Engine, desk: Helpdesk) -> None:
     text = await ask_for_a_person(engine, "c1")
     assert "Je staat in de wachtrij" in text and "Je bent de volgende." in text
-    assert "weet ik nu nog niet" in text  # no recent waits: no made-up estimate
+    assert "Ik weet nog niet hoe lang het duurt." in text  # no recent waits: no made-up estimate
     assert "alvast typen" in text and "Niet meer wachten" in text
     again = await tap(engine, "cmd:mens")
     assert "Je staat al in de wachtrij." in again[0].text and "Je bent de volgende." in again[0].text

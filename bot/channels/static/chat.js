@@ -72,9 +72,10 @@
       }
       receive(data);
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       if (leaving || ws !== socket) return;
       setStatus(words.offline);
+      if (event.code === 4409) return; // too many open tabs of this chat: this (oldest) one stays closed
       retries = Math.min(retries + 1, 5);
       window.setTimeout(connect, 400 * 2 ** retries);
     });

@@ -204,7 +204,8 @@
         else if (event.type === "status") setState(event);
       }
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4401) { window.location.href = "/console/login"; return; } // session ended
       dot.textContent = "verbinding weg"; dot.className = "live-dot off";
       setTimeout(() => connect(Math.min(delay * 2, 15000)), delay);
     });

@@ -44,7 +44,7 @@ async def test_a_parent_whose_child_is_sent_away(real_engine: Engine) -> None:
         "Start",
         "Nee",
         "Ouder of verzorger",
-        "Thuis, geschorst of geen plek",
+        "Thuis, geschorst of weggestuurd",
         "Van school gestuurd",
     )
     outcome = screen.rsplit("Wat is er aan de hand met school?", 1)[1]
@@ -58,10 +58,18 @@ async def test_a_staff_member_who_hears_of_a_sexual_offence_by_a_colleague(real_
     screen = await walk(
         real_engine, "staff", "Start", "Nee", "Ik werk op een school", "Een collega gaat over de grens", "Ja"
     )
-    outcome = screen.rsplit("Gaat het om een mogelijk seksueel misdrijf tegen een leerling onder 18?", 1)[1]
-    assert "meteen aan het schoolbestuur melden" in outcome
+    outcome = screen.rsplit("En is de leerling jonger dan 18?", 1)[1]
+    assert "meteen melden bij het schoolbestuur" in outcome
+    assert "iemand die op school werkt" in outcome
     assert "Vertrouwensinspecteurs" in outcome and "0900-111 3111" in outcome
     assert "Adviespunt van Stichting School & Veiligheid" in outcome
+
+
+async def test_a_staff_member_who_picks_sexual_harassment_also_meets_the_meldplicht(real_engine: Engine) -> None:
+    screen = await walk(real_engine, "staff2", "Start", "Nee", "Ik werk op een school", "Seksueel lastiggevallen", "Ja")
+    outcome = screen.rsplit("En is de leerling jonger dan 18?", 1)[1]
+    assert "Dan geldt de meldplicht." in outcome
+    assert "De meldplicht: het schoolbestuur" in outcome
 
 
 async def test_the_wegwijzer_chat_command_walks_a_parent(tmp_path: Path) -> None:
@@ -69,5 +77,5 @@ async def test_the_wegwijzer_chat_command_walks_a_parent(tmp_path: Path) -> None
     code, out, _err = await run_cli(tmp_path, "chat", "--as", "ouder", stdin="\n".join(lines) + "\n")
     assert code == 0
     outcome = out.rsplit("Heb je al met de school gepraat?", 1)[1]
-    assert "Die zorg is echt." in outcome
+    assert "Die zorg begrijp ik goed." in outcome
     assert "Ouders & Onderwijs" in outcome and "Vertrouwensinspecteurs" in outcome

@@ -82,8 +82,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("ouder", "beelden"): BEELDEN_VOLW,
     ("personeel", "pesten"): SCHOOL_STAFF,
     ("personeel", "discriminatie"): DISCR_STAFF,
-    ("personeel", "seksueel"): SCHOOL_STAFF,
-    ("personeel", "geweld"): SCHOOL_STAFF | {"extern_vertrouwenspersoon"},
+    # Staff who hear of sexual abuse or violence also reach the meldplicht question (collega_soort).
+    ("personeel", "seksueel"): SCHOOL_STAFF | {"meldplicht_bestuur"},
+    ("personeel", "geweld"): SCHOOL_STAFF | {"extern_vertrouwenspersoon", "meldplicht_bestuur"},
     ("personeel", "medewerker"): {"meldplicht_bestuur", "vertrouwensinspecteurs", "school_veiligheid"},
     ("personeel", "lhbtiq"): DISCR_STAFF,
     ("personeel", "thuiszitten"): {"leerplichtambtenaar", "onderwijsconsulenten"},
