@@ -15,8 +15,6 @@ logger = logging.getLogger(__name__)
 AGENTS: Table = Agent.__table__  # type: ignore[attr-defined]
 SESSIONS: Table = AgentSession.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
-NO_CONVERSATION = 0  # the audit row's conversation for what is not about one (logging in)
-UNKNOWN_AGENT = 0  # the audit row's agent for a failed login with a name that has no account
 
 
 class AgentExists(Exception):
@@ -106,7 +104,10 @@ class AgentStore:
             result = await conn.execute(delete(SESSIONS).where(SESSIONS.c.last_seen_at < idle_since))
         return int(result.rowcount or 0)
 
-    async def audit(self, agent_id: int, conversation_id: int, action: str, at: datetime | None = None) -> None:
+    async def audit(
+        self, agent_id: int | None, conversation_id: int | None, action: str, at: datetime | None = None
+    ) -> None:
+        """One audit row, ids only. ``None``: no known agent (failed login) or not about a conversation."""
         async with self.engine.begin() as conn:
             await conn.execute(
                 insert(AUDIT).values(

@@ -38,6 +38,13 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     logger.info("database schema at %s", revision)
 
 
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the database schema back to ``revision`` (for a rollback; data the newer schema held may go)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+    logger.info("database schema back at %s", revision)
+
+
 async def make_revision(engine: AsyncEngine, message: str) -> None:
     """Autogenerate a new revision from the difference between the models and the database."""
     async with engine.begin() as conn:

@@ -159,7 +159,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    agent_id: int = Field(index=True)
-    conversation_id: int = Field(index=True)
+    agent_id: int | None = Field(default=None, index=True)  # None: a failed login with an unknown name
+    conversation_id: int | None = Field(default=None, index=True)  # None: not about a conversation (login)
     action: str = Field(max_length=32)  # open_transcript | watch_live | claim | end | …
     at: datetime = Field(default_factory=utcnow)

@@ -28,7 +28,6 @@ from bot.console.auth import (
 )
 from bot.console.keys import AGENTS, LIMITER, SOCKETS, TRUSTED_PROXIES
 from bot.console.limiter import client_address
-from storage.agents import NO_CONVERSATION, UNKNOWN_AGENT
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +116,13 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if not await check_password(agent.password_hash if agent and agent.active else None, password) or agent is None:
         limiter.failed(name, address)
         # ids only: the account's id when the name exists (0 when it does not), never the name or password
-        await agents.audit(agent.id if agent and agent.id else UNKNOWN_AGENT, NO_CONVERSATION, "login_failed", now)
+        await agents.audit(agent.id if agent else None, None, "login_failed", now)
         return await login_page(request, "Naam of wachtwoord klopt niet.", status=401)
     limiter.succeeded(name, address)
     assert agent.id is not None
     token = new_token()
     await agents.start_session(token_hash(token), agent.id, new_token(), now)
-    await agents.audit(agent.id, NO_CONVERSATION, "login", now)
+    await agents.audit(agent.id, None, "login", now)
     logger.info("agent %s logged in", agent.id)
     response = web.HTTPSeeOther("/console/")
     set_cookie(response, request, SESSION_COOKIE, token)

@@ -39,15 +39,15 @@ async def test_agent_actions_and_logins_are_audited_without_text(
     bram_csrf = await logged_in(other, "bram")
     assert (await post(other, "/console/h/1/end", bram_csrf, outcome="information")).status == 200
     assert await audit_rows(server) == [
-        (anna.id, 0, "login_failed"),
-        (0, 0, "login_failed"),  # a name without an account: agent 0, and never the name itself
-        (anna.id, 0, "login"),
+        (anna.id, None, "login_failed"),
+        (None, None, "login_failed"),  # a name without an account: no agent, and never the name itself
+        (anna.id, None, "login"),
         (anna.id, 1, "claim"),
         (anna.id, 1, "reply"),
         (anna.id, 1, "reply"),
         (anna.id, 1, "note"),
         (anna.id, 1, "transfer"),
-        (bram.id, 0, "login"),
+        (bram.id, None, "login"),
         (bram.id, 1, "end"),
     ]
     async with server.app[AGENTS].engine.connect() as conn:

@@ -150,7 +150,7 @@ async def test_opening_a_transcript_is_audited(
     assert (await client.get("/console/c/1")).status == 200
     async with server.app[AGENTS].engine.connect() as conn:
         rows = (await conn.execute(select(AuditEntry.__table__))).all()  # type: ignore[attr-defined]
-    assert [(r.agent_id, r.conversation_id, r.action) for r in rows] == [(anna.id, 0, "login")] + [
+    assert [(r.agent_id, r.conversation_id, r.action) for r in rows] == [(anna.id, None, "login")] + [
         (anna.id, 1, "open_transcript")
     ] * 2
     assert all(r.at.tzinfo is not None for r in rows)

@@ -9,9 +9,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.migrate import pending_changes
+from storage.migrate import downgrade, pending_changes, upgrade
 from storage.models import Conversation, MonitoringEvent, TranscriptEntry, utcnow
 from storage.repository import ConversationStore, Line
+from tests.conftest import fresh_database
 
 
 def new_conversation(chat_id: str = "42") -> Conversation:
@@ -115,3 +116,24 @@ async def test_a_database_error_does_not_carry_the_users_words(database: AsyncEn
             )
     assert SECRET not in str(caught.value)
     assert await store.load("test", "ghost") is None
+
+
+async def test_migration_0003_turns_audit_stand_ins_into_nulls_and_back(database_url: str) -> None:
+    engine = await fresh_database(database_url)
+    try:
+        await downgrade(engine, "0002")
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "INSERT INTO audit_log (agent_id, conversation_id, action, at)"
+                " VALUES (0, 0, 'login_failed', '2026-11-22')"
+            )
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            row = (await conn.exec_driver_sql("SELECT agent_id, conversation_id FROM audit_log")).one()
+        assert tuple(row) == (None, None)
+        await downgrade(engine, "0002")
+        async with engine.connect() as conn:
+            row = (await conn.exec_driver_sql("SELECT agent_id, conversation_id FROM audit_log")).one()
+        assert tuple(row) == (0, 0)
+    finally:
+        await engine.dispose()
