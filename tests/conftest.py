@@ -22,6 +22,7 @@ from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.repository import ConversationStore
 from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.helpdesk import FakeClock, Recorder
 from tests.fakes.telegram_harness import TelegramHarness, telegram_settings
 
 # The PostgreSQL server every developer machine and CI has; a missing server fails the tests, never skips.
@@ -145,3 +146,15 @@ async def telegram(
 
     client = await aiohttp_client(create_app(telegram_settings(tmp_path, bot_api), dialog=dialog))
     return TelegramHarness(client, bot_api)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock the test moves (Monday morning, helpdesk open, to begin with)."""
+    return FakeClock()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    """A channel at its protocol edge that records what it would send."""
+    return Recorder()

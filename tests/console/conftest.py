@@ -18,20 +18,10 @@ from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.settings import Settings
 from storage.models import Agent
-from tests.helpdesk.conftest import FakeClock, Recorder
+from tests.fakes.helpdesk import FakeClock, Recorder
 
 Client = TestClient  # type: ignore[type-arg]
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from bot.console.canned import load_canned
 from bot.i18n import I18n
 from bot.messages import IncomingMessage
 from tests.console.conftest import Client, add_agent, bot_engine, logged_in, post
-from tests.helpdesk.conftest import Recorder
+from tests.fakes.helpdesk import Recorder
 
 WELKOM = "Hoi, fijn dat je er bent. Ik lees mee. Vertel maar wat er is."
 WELCOME = "Hi, good that you are here. I am reading along. Tell me what is going on."

@@ -12,7 +12,7 @@ from bot.appkeys import HELPDESK
 from bot.console.keys import AGENTS
 from bot.messages import IncomingMessage
 from tests.console.conftest import Client, add_agent, bot_engine, logged_in, post
-from tests.helpdesk.conftest import FakeClock, Recorder
+from tests.fakes.helpdesk import FakeClock, Recorder
 
 
 async def next_event(ws: Any, kind: str, **match: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from bot.console.limiter import LoginLimiter
 from bot.dialogs.dialog import Dialog
 from bot.settings import Settings
 from tests.console.conftest import PASSWORD, Client, add_agent, login
-from tests.helpdesk.conftest import FakeClock
+from tests.fakes.helpdesk import FakeClock
 
 A, B = "203.0.113.7", "198.51.100.9"
 

@@ -15,7 +15,7 @@ from bot.messages import IncomingMessage
 from bot.settings import Settings
 from storage.models import Agent, AuditEntry
 from tests.console.conftest import Client, add_agent, bot_engine, csrf_of, logged_in, login, post
-from tests.helpdesk.conftest import FakeClock
+from tests.fakes.helpdesk import FakeClock
 
 XSS = ["<script>alert('x')</script>", '<img src=x onerror="alert(1)">', "<svg onload=alert(1)>"]
 

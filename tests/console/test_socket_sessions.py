@@ -15,7 +15,7 @@ from bot.console.sockets import SESSION_ENDED
 from storage.agents import AGENTS as AGENT_TABLE
 from tests.console.conftest import Client, add_agent, logged_in, post
 from tests.console.test_live import next_event, user_says
-from tests.helpdesk.conftest import FakeClock, Recorder
+from tests.fakes.helpdesk import FakeClock, Recorder
 
 
 async def closed_with(ws: Any) -> int | None:

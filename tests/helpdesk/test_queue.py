@@ -13,7 +13,8 @@ from bot.helpdesk.desk import Helpdesk, NotYours
 from bot.helpdesk.texts import LEAVE_MESSAGE, LEAVE_QUEUE
 from storage.models import Handoff, MonitoringEvent
 from tests.bot.helpers import CHANNEL, option_keys, say, tap
-from tests.helpdesk.conftest import Agents, FakeClock, Recorder
+from tests.fakes.helpdesk import FakeClock, Recorder
+from tests.helpdesk.conftest import Agents
 
 
 async def ask_for_a_person(engine: Engine, chat_id: str) -> str:

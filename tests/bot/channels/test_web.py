@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from aiohttp import WSCloseCode, WSMsgType
-from aiohttp.test_utils import TestClient, TestServer
-from pytest_aiohttp import AiohttpClient, AiohttpServer
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
@@ -19,20 +19,7 @@ from bot.channels.web_socket import FRAME_LIMIT, SOCKET_LIMIT
 from bot.dialogs.dialog import Dialog
 from bot.messages import IncomingMessage, OutgoingMessage, Reply
 from bot.settings import Settings
-
-Client = TestClient  # type: ignore[type-arg]
-
-
-@pytest.fixture
-async def server(
-    aiohttp_server: AiohttpServer, settings: Settings, dialog: Dialog, sqlite_database: AsyncEngine
-) -> TestServer:
-    return await aiohttp_server(create_app(settings, dialog=dialog))
-
-
-@pytest.fixture
-async def client(aiohttp_client: AiohttpClient, server: TestServer) -> Client:
-    return await aiohttp_client(server)
+from tests.bot.channels.conftest import Client
 
 
 async def receive(ws: Any) -> dict[str, Any]:

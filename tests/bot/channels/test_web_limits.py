@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestServer
-from pytest_aiohttp import AiohttpClient, AiohttpServer
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import create_app
 from bot.channels.web import WEB_CHANNEL
 from bot.channels.web_limits import FRAME_BURST, MAX_SOCKETS, TOO_MANY_TABS
 from bot.channels.web_session import chat_id_for
-from bot.dialogs.dialog import Dialog
-from bot.settings import Settings
 from tests.bot.channels.test_web import Client, receive, session_token, texts
-
-
-@pytest.fixture
-async def server(
-    aiohttp_server: AiohttpServer, settings: Settings, dialog: Dialog, sqlite_database: AsyncEngine
-) -> TestServer:
-    return await aiohttp_server(create_app(settings, dialog=dialog))
-
-
-@pytest.fixture
-async def client(aiohttp_client: AiohttpClient, server: TestServer) -> Client:
-    return await aiohttp_client(server)
 
 
 class Ticks:
