@@ -31,6 +31,7 @@ def routes(console: web.Application) -> None:
     console.router.add_get("/", queue_page, name="queue")
     console.router.add_get("/c/{conversation_id:\\d+}", conversation_page, name="conversation")
     console.router.add_get("/audit", audit_page, name="audit")
+    console.router.add_post("/alive", still_here, name="alive")
 
 
 CHANNELS = {"web": "Web-chat", "telegram": "Telegram", "terminal": "Terminal"}
@@ -106,6 +107,14 @@ def summary(dialog: Dialog, conversation: Conversation) -> dict[str, Any]:
         "organisations": organisations,
         "crisis": any(dialog.has(n) and dialog.node(n).urgent for n in path),
     }
+
+
+async def still_here(request: web.Request) -> web.Response:
+    """The agent used the page (typed, clicked): the login middleware has just counted that as activity.
+
+    An open live connection alone does not keep a session: a console left unattended still expires.
+    """
+    return web.Response(status=204)
 
 
 async def audit_page(request: web.Request) -> web.Response:

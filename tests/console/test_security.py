@@ -116,6 +116,20 @@ async def test_idle_sessions_expire(client: Client, server: TestServer, clock: F
     assert (await client.get("/console/", allow_redirects=False)).status == 303
 
 
+async def test_using_the_page_keeps_the_login_but_an_open_page_alone_does_not(
+    client: Client, server: TestServer, clock: FakeClock
+) -> None:
+    await add_agent(server, "anna")
+    csrf = await logged_in(client, "anna")
+    clock.advance(minutes=20)
+    assert (await post(client, "/console/alive", csrf)).status == 204  # the agent typed or clicked
+    clock.advance(minutes=20)
+    assert (await client.get("/console/", allow_redirects=False)).status == 200  # 40 minutes after login
+    clock.advance(minutes=31)
+    assert (await post(client, "/console/alive", csrf)).status == 401  # too late: idle, so logged out
+    assert (await post(client, "/console/alive", None)).status == 401
+
+
 async def test_what_users_write_is_shown_as_text(client: Client, server: TestServer) -> None:
     await add_agent(server, "anna")
     csrf = await logged_in(client, "anna")

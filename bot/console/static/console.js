@@ -183,6 +183,15 @@
     });
   }
 
+  // --- activity: someone using this page keeps the login; an unattended page still expires ----------
+  let lastAlive = Date.now();
+  function stillHere() {
+    if (Date.now() - lastAlive < 120000) return; // at most every two minutes
+    lastAlive = Date.now();
+    post("/console/alive");
+  }
+  for (const kind of ["keydown", "pointerdown", "wheel"]) document.addEventListener(kind, stillHere, { passive: true });
+
   // --- the live connection -----------------------------------------------------------------------
   function connect(delay) {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
