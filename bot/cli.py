@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.console import commands as console_commands
 from bot.dialogs import cli as dialog_commands
+from bot.safety import cli as crisis_commands
 from bot.settings import Settings, SettingsError, load_settings
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     revision.set_defaults(func=cmd_db_revision)
     console_commands.register(commands)
     dialog_commands.register(commands)
+    crisis_commands.register(commands)
     return parser
 
 

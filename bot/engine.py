@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import logging
 
-from bot.dialogs.dialog import Dialog
+from bot.dialogs.dialog import Dialog, TreeError
 from bot.handoff import HandoffGate, RecordingHandoff
 from bot.i18n import I18n, _
 from bot.locks import KeyedLocks
-from bot.matching import clean, command_word, exact_option, match_option, slash_command
+from bot.matching import clean, command_word, exact_option, match_option, match_words, slash_command
 from bot.messages import Action, ConversationKey, IncomingMessage, OutgoingMessage, Reply
-from bot.screens import ACTION_PREFIX, LANGUAGE_PREFIX, OPTION_PREFIX, action, language_menu, render
+from bot.safety.crisis import CrisisDetector
+from bot.safety.help import crisis_help, missing_organisations
+from bot.screens import (
+    ACTION_PREFIX,
+    LANGUAGE_PREFIX,
+    MORE_PREFIX,
+    OPTION_PREFIX,
+    action,
+    card,
+    language_menu,
+    render,
+)
 from bot.turn import Turn
 from storage.models import Conversation
 from storage.repository import ConversationStore
@@ -33,12 +44,17 @@ class Engine:
         *,
         max_text_chars: int = 4000,
         handoff: HandoffGate | None = None,
+        crisis: CrisisDetector | None = None,
     ) -> None:
         self.store = store
         self.dialog = dialog
         self.i18n = i18n
         self.max_text_chars = max_text_chars
-        self.handoff: HandoffGate = handoff or RecordingHandoff()
+        self.handoff: HandoffGate = handoff or RecordingHandoff(dialog)
+        self.crisis = crisis or CrisisDetector.load(i18n.locales)
+        missing = missing_organisations(dialog)
+        if missing:
+            raise TreeError([f"the crisis help needs organisation '{org_id}' in the directory" for org_id in missing])
         self.locks = KeyedLocks()
 
     async def handle(self, message: IncomingMessage) -> Reply:
@@ -66,7 +82,9 @@ class Engine:
             if conversation is None or not self.dialog.has(conversation.state):
                 return []
             with self.i18n.use(conversation.locale):
-                return render(self.dialog, conversation.state, bool(conversation.history))
+                return render(
+                    self.dialog, conversation.state, bool(conversation.history), child=_is_child(conversation)
+                )
 
     def _new(self, message: IncomingMessage) -> Conversation:
         return Conversation(
@@ -82,10 +100,21 @@ class Engine:
         text = None
         if message.text is not None:
             text, was_cut = clean(message.text, self.max_text_chars)
+            turn.crisis = self.crisis.detect(text, conversation.locale) if text else None
+            if message.edited and turn.crisis is None:
+                turn.say(OutgoingMessage(_(EDITED_TEXT), kind="notice"))  # the changed words are not kept
+                return
             turn.user_said(text)
+            if turn.crisis is not None:
+                self._crisis(turn)
             if was_cut:
                 turn.say(OutgoingMessage(_("Je bericht was erg lang. Ik heb alleen het begin gelezen."), kind="notice"))
         if await self.handoff.relay(turn, message):
+            return
+        if turn.crisis is not None:  # help came first; the user keeps their place in the tree
+            if is_new or conversation.status == "ended":
+                conversation.status = "bot"
+            self._show(turn)
             return
         if is_new or conversation.status == "ended":
             conversation.status = "bot"
@@ -102,6 +131,16 @@ class Engine:
             await self._text(turn, text)
         else:
             self._show(turn)
+
+    def _crisis(self, turn: Turn) -> None:
+        """Danger in the user's words: the fitting help at once, counted by kind only (no text, no id)."""
+        assert turn.crisis is not None
+        conversation = turn.conversation
+        logger.info("conversation %s: crisis words (%s) in state %s", conversation.id, turn.crisis, conversation.state)
+        turn.count("crisis", turn.crisis.value)
+        conversation.facts = {**conversation.facts, "crisis": turn.crisis.value}  # a later hand-off goes first
+        with_a_person = conversation.status in ("queued", "live")
+        turn.say(*crisis_help(self.dialog, turn.crisis, offer_person=not with_a_person))
 
     def _means_something(self, message: IncomingMessage, text: str | None) -> bool:
         """Whether a first message asks for more than the welcome: a button, a command or an option."""
@@ -137,6 +176,9 @@ class Engine:
                 return
         elif key.startswith(LANGUAGE_PREFIX):
             self._set_language(turn, key.removeprefix(LANGUAGE_PREFIX))
+            return
+        elif key.startswith(MORE_PREFIX):
+            self._more(turn, key.removeprefix(MORE_PREFIX))
             return
         elif key.startswith(OPTION_PREFIX):
             node_id, _sep, option_id = key.removeprefix(OPTION_PREFIX).partition(":")
@@ -174,6 +216,8 @@ class Engine:
                 return
             index = match_option(text, labels)
         if index is None:
+            index = match_words(text, [_(option.words) if option.words else None for option in node.options])
+        if index is None:
             self._reask(turn)
         else:
             await self._advance(turn, index)
@@ -203,22 +247,39 @@ class Engine:
 
     def _show(self, turn: Turn) -> None:
         conversation = turn.conversation
-        turn.say(*render(self.dialog, conversation.state, bool(conversation.history)))
+        turn.say(*render(self.dialog, conversation.state, bool(conversation.history), child=_is_child(conversation)))
+
+    def _more(self, turn: Turn, org_id: str) -> None:
+        """A "Meer over …" button: what that party of the current outcome can and cannot do."""
+        conversation = turn.conversation
+        node = self.dialog.node(conversation.state)
+        if org_id not in {step.organisation for step in node.steps}:
+            turn.say(
+                OutgoingMessage(_("Die knop hoort bij een eerdere vraag. Hier is de vraag van nu."), kind="notice")
+            )
+            self._show(turn)
+            return
+        org = self.dialog.organisation(org_id)
+        org_name = _(org.short or org.name)
+        turn.user_said(_("Meer over {name}").format(name=org_name))
+        turn.say(
+            card(self.dialog, conversation.state, org_id, bool(conversation.history), child=_is_child(conversation))
+        )
 
     def _reask(self, turn: Turn) -> None:
-        node = self.dialog.node(turn.conversation.state)
+        """Say we did not understand; a question is shown again, an outcome only by its buttons (not all again)."""
+        conversation = turn.conversation
+        node = self.dialog.node(conversation.state)
         if node.options:
             turn.say(
-                OutgoingMessage(_("Dat begreep ik niet. Kies een van de knoppen, of typ het nummer."), kind="notice")
+                OutgoingMessage(_("Dat begreep ik niet. Kies een van de antwoorden, of typ het nummer."), kind="notice")
             )
-        else:
-            turn.say(
-                OutgoingMessage(
-                    _("Dit is het einde van deze route. Wil je verder praten? Kies dan 'Praat met een mens'."),
-                    kind="notice",
-                )
-            )
-        self._show(turn)
+            self._show(turn)
+            return
+        screen = render(self.dialog, conversation.state, bool(conversation.history), child=_is_child(conversation))
+        last = screen[-1]
+        text = _("Dit is het einde van deze route. Wil je verder praten? Kies dan 'Praat met een mens'.")
+        turn.say(OutgoingMessage(text, options=last.options, actions=last.actions, kind="notice"))
 
     async def _action(self, turn: Turn, name: Action) -> None:
         conversation = turn.conversation
@@ -238,7 +299,8 @@ class Engine:
             self._show(turn)
         elif name is Action.HUMAN:
             node = self.dialog.node(conversation.state)
-            await self.handoff.request(turn, urgent=node.urgent, witte_vlek=False)
+            urgent = node.urgent or "crisis" in conversation.facts
+            await self.handoff.request(turn, urgent=urgent, witte_vlek=False)
         elif name is Action.LANGUAGE:
             turn.say(language_menu(self.i18n.locales))
         elif name is Action.STOP:
@@ -263,8 +325,14 @@ class Engine:
             self._show(turn)
 
 
+def _is_child(conversation: Conversation) -> bool:
+    """A primary-school pupil: gets the simpler words about each party."""
+    return conversation.facts.get("role") == "leerling_po"
+
+
+EDITED_TEXT = "Je hebt een bericht aangepast. Ik lees alleen nieuwe berichten. Stuur het gerust opnieuw."
 HELP_TEXT = (
-    "Kies steeds een knop, of typ het nummer.\n"
+    "Kies steeds een antwoord, of typ het nummer.\n"
     "Typ 'terug' voor de vorige vraag.\n"
     "Typ 'opnieuw' om opnieuw te beginnen.\n"
     "Typ 'mens' om met een mens te praten.\n"

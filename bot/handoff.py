@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from bot.dialogs.dialog import Dialog
 from bot.i18n import _
 from bot.messages import IncomingMessage, OutgoingMessage
+from bot.safety.help import emergency_numbers
 from bot.turn import Turn
 from storage.models import utcnow
 
@@ -31,6 +33,9 @@ class HandoffGate(Protocol):
 class RecordingHandoff:
     """Records that the user asked for a person and says honestly what happens next."""
 
+    def __init__(self, dialog: Dialog) -> None:
+        self.dialog = dialog
+
     async def request(self, turn: Turn, *, urgent: bool, witte_vlek: bool) -> None:
         conversation = turn.conversation
         already = conversation.handoff_requested_at is not None
@@ -42,15 +47,10 @@ class RecordingHandoff:
             OutgoingMessage(
                 _("Je wilt met een mens praten. Dat heb ik genoteerd.")
                 + "\n"
-                + _("Hier in de terminal kan dat niet. In de webchat en in Telegram kan het wel.")
-                + "\n"
-                + _("Ben je tussen 8 en 18 jaar? Bel de Kindertelefoon: 0800-0432. Dat is gratis en anoniem.")
-                + "\n"
-                + _("Ben je ouder of verzorger? Bel Ouders & Onderwijs: 088-605 0101.")
-                + "\n"
-                + _("Ben je in gevaar? Bel dan 112."),
+                + _("Hier in de terminal kan dat niet. In de webchat en in Telegram kan het wel."),
                 kind="notice",
-            )
+            ),
+            emergency_numbers(self.dialog),
         )
 
     async def relay(self, turn: Turn, message: IncomingMessage) -> bool:

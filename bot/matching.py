@@ -92,3 +92,22 @@ def match_option(text: str, labels: Sequence[str]) -> int | None:
     if best_score >= MATCH_CUTOFF and best_score - runner_up >= MATCH_MARGIN:
         return best
     return None
+
+
+def match_words(text: str, words: Sequence[str | None]) -> int | None:
+    """The one option whose words (a comma-separated list per option) occur in ``text`` as whole words.
+
+    "ik word gepest" picks the option with "gepest" among its words; a text that has words of two options
+    picks neither (the question is asked again).
+    """
+    if len(text) > LONGEST_MATCHABLE:
+        return None
+    padded = f" {fold(text)} "
+    hits = {
+        index
+        for index, listed in enumerate(words)
+        if listed
+        for word in listed.split(",")
+        if (folded := fold(word)) and f" {folded} " in padded
+    }
+    return hits.pop() if len(hits) == 1 else None

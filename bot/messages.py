@@ -34,6 +34,7 @@ class IncomingMessage:
     choice: str | None = None
     update_id: str | None = None
     locale_hint: str | None = None
+    edited: bool = False  # the user changed an earlier message: read only for danger, not as an answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +46,46 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactLink:
+    """A way to reach a party, as data: each channel renders it (a ``tel:`` link, a website button, text).
+
+    ``value`` is shown as the directory writes it ("020-261 52 75"); ``href`` is what a tap opens
+    ("tel:0202615275"). ``urgent`` asks for a big tap-to-call button (acute danger, crisis help).
+    """
+
+    kind: str  # phone | chat | website | email
+    label: str  # the verb before the value, e.g. "Bel", "Chat via", "Website"
+    value: str
+    href: str
+    urgent: bool = False
+
+    def shown(self) -> str:
+        """The words on the button or line: "Bel 0800-0432", "Website www.113.nl"."""
+        return f"{self.label} {self.value.removeprefix('https://')}"
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """One message to show. ``options`` answer the question; ``actions`` are the global controls."""
+    """One message to show. ``options`` answer the question; ``actions`` are the global controls.
+
+    ``title`` is a party's name, shown in bold above ``text``; ``contacts`` are its numbers and links.
+    """
 
     text: str
     options: tuple[Choice, ...] = ()
     actions: tuple[Choice, ...] = ()
-    kind: str = "text"  # text | question | outcome | notice | agent
+    kind: str = "text"  # text | question | outcome | party | card | crisis | notice | agent
     author: str | None = None  # display name of the person who wrote it (agent messages), else the bot
+    title: str | None = None
+    contacts: tuple[ContactLink, ...] = ()
+
+    def plain(self) -> str:
+        """The whole message as plain text: title, text and one line per contact (transcript, terminal)."""
+        parts = [self.title] if self.title else []
+        if self.text:
+            parts.append(self.text)
+        parts += [contact.shown() for contact in self.contacts]
+        return "\n".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bot.dialogs.dialog import Dialog
-from bot.dialogs.model import Contact, Node, Organisation, Step
+from bot.dialogs.model import ChildTexts, Contact, Node, Organisation
 from bot.i18n import _, language_name
-from bot.messages import Action, Choice, OutgoingMessage
+from bot.messages import Action, Choice, ContactLink, OutgoingMessage
 
 OPTION_PREFIX = "opt:"
 ACTION_PREFIX = "cmd:"
 LANGUAGE_PREFIX = "lang:"
+MORE_PREFIX = "more:"
 SAFE_STEPS = "Neem alleen de stappen waar jij je veilig bij voelt."
 
 
@@ -24,7 +25,7 @@ def action(name: Action) -> Choice:
         Action.RESTART: _("Opnieuw beginnen"),
         Action.HUMAN: _("Praat met een mens"),
         Action.LANGUAGE: _("Taal"),
-        Action.STOP: _("Stoppen"),
+        Action.STOP: _("Ik ben klaar"),
         Action.HELP: _("Hulp"),
     }
     return Choice(ACTION_PREFIX + name.value, labels[name])
@@ -41,8 +42,13 @@ def actions_for(node: Node, can_go_back: bool) -> tuple[Choice, ...]:
     return tuple(chosen)
 
 
-def render(dialog: Dialog, node_id: str, can_go_back: bool) -> list[OutgoingMessage]:
-    """The messages of one node: a question with its options, or an outcome with its steps."""
+def render(dialog: Dialog, node_id: str, can_go_back: bool, *, child: bool = False) -> list[OutgoingMessage]:
+    """The messages of one node: a question with its options, or an outcome's short first screen.
+
+    An outcome is its text, one short message per party (name in bold, why, tap-to-call or website), and
+    "Meer over …" buttons that open what each party can and cannot do (``card``). ``child``: a
+    primary-school pupil, who gets the simpler words where the directory has them.
+    """
     node = dialog.node(node_id)
     actions = actions_for(node, can_go_back)
     if node.type == "question":
@@ -50,44 +56,75 @@ def render(dialog: Dialog, node_id: str, can_go_back: bool) -> list[OutgoingMess
         return [OutgoingMessage(_(node.text), options=options, actions=actions, kind="question")]
     if node.type == "handoff":
         return [OutgoingMessage(_(node.text), kind="outcome")]
-    messages = [OutgoingMessage(_(node.text), kind="outcome")]
-    messages += [OutgoingMessage(organisation_card(dialog, step), kind="outcome") for step in node.steps]
-    messages.append(OutgoingMessage(_(SAFE_STEPS), actions=actions, kind="outcome"))
+    messages = [OutgoingMessage(_(node.text), kind="crisis" if node.urgent else "outcome")]
+    for step in node.steps:
+        org = dialog.organisation(step.organisation)
+        why = _(step.why) if step.why else _(texts_for(org, child).for_whom)
+        messages.append(
+            OutgoingMessage(why, kind="party", title=_(org.name), contacts=contact_links(org, urgent=node.urgent))
+        )
+    messages.append(OutgoingMessage(_(SAFE_STEPS), options=more_buttons(dialog, node), actions=actions, kind="outcome"))
     return messages
 
 
-def organisation_card(dialog: Dialog, step: Step) -> str:
-    org = dialog.organisation(step.organisation)
-    lines = [_(org.name)]
-    if step.why:
-        lines.append(_(step.why))
-    lines.append(_("Voor wie: {who}").format(who=_(org.for_whom)))
-    if org.can:
-        lines.append(_("Dit kunnen ze voor je doen:"))
-        lines += [f"• {_(item)}" for item in org.can]
-    if org.cannot:
+def more_buttons(dialog: Dialog, node: Node) -> tuple[Choice, ...]:
+    """One "Meer over …" button per party of an outcome (with the party's short name, if it has one)."""
+    buttons = []
+    for step in node.steps:
+        org = dialog.organisation(step.organisation)
+        name = _(org.short or org.name)
+        buttons.append(Choice(MORE_PREFIX + step.organisation, _("Meer over {name}").format(name=name)))
+    return tuple(buttons)
+
+
+def card(dialog: Dialog, node_id: str, org_id: str, can_go_back: bool, *, child: bool = False) -> OutgoingMessage:
+    """What one party of the outcome at ``node_id`` is for, can and cannot do, and how to reach it."""
+    node = dialog.node(node_id)
+    org = dialog.organisation(org_id)
+    words = texts_for(org, child)
+    lines = [_("Voor wie: {who}").format(who=_(words.for_whom))]
+    if words.can:
+        lines.append(_("Dit kunnen ze:"))
+        lines += [f"• {_(item)}" for item in words.can]
+    if words.cannot:
         lines.append(_("Dit kunnen ze niet:"))
-        lines += [f"• {_(item)}" for item in org.cannot]
-    lines += [contact_line(c) for c in org.contact]
+        lines += [f"• {_(item)}" for item in words.cannot]
+    lines += [detail for contact in org.contact if (detail := contact_detail(contact))]
     lines += cost_lines(org)
-    return "\n".join(lines)
+    return OutgoingMessage(
+        "\n".join(lines),
+        options=more_buttons(dialog, node),
+        actions=actions_for(node, can_go_back),
+        kind="card",
+        title=_(org.name),
+        contacts=contact_links(org, urgent=node.urgent),
+    )
 
 
-def contact_line(contact: Contact) -> str:
-    labels = {
-        "phone": _("Bel: {value}"),
-        "chat": _("Chat: {value}"),
-        "website": _("Website: {value}"),
-        "email": _("Mail: {value}"),
-        "in_person": _("Waar: {value}"),
-    }
-    value = _(contact.value) if contact.kind == "in_person" else contact.value
-    line = labels[contact.kind].format(value=value)
-    if contact.hours:
-        line += f" ({_(contact.hours)})"
-    if contact.note:
-        line += f" {_(contact.note)}"
-    return line
+def texts_for(org: Organisation, child: bool) -> Organisation | ChildTexts:
+    return org.for_children if child and org.for_children is not None else org
+
+
+def contact_links(org: Organisation, *, urgent: bool = False) -> tuple[ContactLink, ...]:
+    """An organisation's numbers, chats, mail and websites as data the channels render."""
+    return tuple(link for contact in org.contact if (link := contact_link(contact, urgent=urgent)) is not None)
+
+
+def contact_link(contact: Contact, *, urgent: bool = False) -> ContactLink | None:
+    labels = {"phone": _("Bel"), "chat": _("Chat via"), "website": _("Website"), "email": _("Mail")}
+    if contact.href is None:
+        return None
+    return ContactLink(contact.kind, labels[contact.kind], contact.value, contact.href, urgent=urgent)
+
+
+def contact_detail(contact: Contact) -> str | None:
+    """A contact's words for the card: where to find a person, or a number's hours and notes."""
+    if contact.kind == "in_person":
+        return _(contact.value)
+    extra = [_(text) for text in (contact.hours, contact.note) if text]
+    if not extra:
+        return None
+    return f"{contact.value.removeprefix('https://')}: " + " ".join(extra)
 
 
 def cost_lines(org: Organisation) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.messages import OutgoingMessage
+from bot.safety.crisis import CrisisKind
 from storage.models import Conversation, MonitoringEvent
 from storage.repository import Line
 
@@ -15,6 +16,7 @@ class Turn:
     out: list[OutgoingMessage] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     events: list[MonitoringEvent] = field(default_factory=list)
+    crisis: CrisisKind | None = None  # danger found in the user's words this turn (the hand-off flags it)
 
     def user_said(self, text: str) -> None:
         self.lines.append(Line("user", text))
@@ -23,7 +25,7 @@ class Turn:
         """Send messages and keep them in the transcript."""
         for message in messages:
             self.out.append(message)
-            self.lines.append(Line("bot", message.text))
+            self.lines.append(Line("bot", message.plain()))
 
     def count(self, kind: str, node: str | None = None) -> None:
         """Add an anonymous monitoring event (no conversation id, no text)."""

@@ -189,6 +189,16 @@ class HandoffStore:
             "live",
         )
 
+    async def mark_crisis(self, handoff_id: int) -> bool:
+        """An open request whose user wrote of danger: marked Crisis and moved to the front of the queue."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(HANDOFFS)
+                .where(HANDOFFS.c.id == handoff_id, HANDOFFS.c.status.in_(OPEN))
+                .values(crisis=True, priority=PRIORITY_CRISIS)
+            )
+        return bool(result.rowcount == 1)
+
     async def transfer(
         self, handoff_id: int, from_agent: int | None, to_agent: int, now: datetime | None = None
     ) -> bool:

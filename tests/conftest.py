@@ -99,6 +99,12 @@ def dialog() -> Dialog:
 
 
 @pytest.fixture(scope="session")
+def real_dialog() -> Dialog:
+    """The tree and directory the bot ships with (the product's content, not the fixed test tree)."""
+    return Dialog.load()
+
+
+@pytest.fixture(scope="session")
 def i18n() -> I18n:
     return I18n(("nl",))
 

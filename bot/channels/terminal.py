@@ -69,7 +69,7 @@ class TerminalChat:
         self.choices = []
         for message in messages:
             self._print_line("")
-            self._print_line(message.text)
+            self._print_line(message.plain())
             for choice in (*message.options, *message.actions):
                 self.choices.append(choice)
                 self._print_line(f"  {len(self.choices)}. {choice.label}")

@@ -40,7 +40,10 @@ STATIC_PREFIX = "/static/chat/"
 OUR_PATHS = ("/", "/embed", "/embed.js")
 OUR_PREFIXES = ("/chat/", STATIC_PREFIX)
 HSTS = "max-age=31536000"
-TOOLBAR = (Action.BACK, Action.RESTART, Action.HUMAN, Action.LANGUAGE, Action.STOP)
+# The global actions. On one row: Terug (only on a screen that offers a way back) and "Praat met een mens";
+# the rarer ones wait in the "Meer" menu, each with a line that says what it does (the template has those).
+ROW = (Action.BACK, Action.HUMAN)
+MENU = (Action.RESTART, Action.LANGUAGE, Action.STOP)
 
 WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
 WEB_TEMPLATES = web.AppKey("web_templates", jinja2.Environment)
@@ -147,7 +150,8 @@ async def _render(request: web.Request, *, embedded: bool) -> web.Response:
                 assets=app[WEB_ASSETS],
                 quick_exit_url=app[SETTINGS].quick_exit_url,
                 max_text_chars=app[SETTINGS].max_text_chars,
-                toolbar=[action(name) for name in TOOLBAR],
+                row={name.value: action(name) for name in ROW},
+                menu={name.value: action(name) for name in MENU},
             )
         )
     response = web.Response(text=html, content_type="text/html")

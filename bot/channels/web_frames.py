@@ -14,7 +14,12 @@ Server → client::
     {"type": "error", "code": "bad_frame", "message": "…", "reply_to": "k3x9"}   the frame was not used
 
     message = {"text", "sender": "user|bot|agent|system", "kind", "author", "options": [{"key", "label"}],
-               "actions": [{"key", "label"}]}
+               "actions": [{"key", "label"}], "title": str | null,
+               "contacts": [{"kind", "label", "value", "href", "urgent"}]}
+
+``kind`` is text | question | outcome | party | card | crisis | notice | agent. ``contacts`` are numbers and
+links as data: the page makes each a link to its ``href`` (``tel:`` with every digit, https, ``mailto:``)
+and never looks for numbers in ``text``.
 
 Texts are plain text; the page renders them with ``textContent``, never as HTML.
 """
@@ -29,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Choice, OutgoingMessage
+from bot.messages import Choice, ContactLink, OutgoingMessage
 from storage.models import TranscriptEntry
 
 logger = logging.getLogger(__name__)
@@ -97,6 +102,8 @@ def message(
     author: str | None = None,
     options: Sequence[Choice] = (),
     actions: Sequence[Choice] = (),
+    title: str | None = None,
+    contacts: Sequence[ContactLink] = (),
 ) -> dict[str, Any]:
     return {
         "text": text,
@@ -105,13 +112,26 @@ def message(
         "author": author,
         "options": choices(options),
         "actions": choices(actions),
+        "title": title,
+        "contacts": [
+            {"kind": c.kind, "label": c.shown(), "value": c.value, "href": c.href, "urgent": c.urgent} for c in contacts
+        ],
     }
 
 
 def outgoing(item: OutgoingMessage) -> dict[str, Any]:
     """An engine message as the page shows it; a message with an author was written by a person."""
     sender = "agent" if item.author is not None or item.kind == "agent" else "bot"
-    return message(item.text, sender, kind=item.kind, author=item.author, options=item.options, actions=item.actions)
+    return message(
+        item.text,
+        sender,
+        kind=item.kind,
+        author=item.author,
+        options=item.options,
+        actions=item.actions,
+        title=item.title,
+        contacts=item.contacts,
+    )
 
 
 def history(entries: Sequence[TranscriptEntry], screen: Sequence[OutgoingMessage]) -> list[dict[str, Any]]:
@@ -122,7 +142,7 @@ def history(entries: Sequence[TranscriptEntry], screen: Sequence[OutgoingMessage
     language menu, a stop or a person's message) the current screen is shown again below the transcript.
     """
     shown = [message(entry.text, entry.sender) for entry in entries]
-    tail = [item.text for item in screen]
+    tail = [item.plain() for item in screen]
     ends_with_screen = bool(tail) and [m["text"] for m in shown[-len(tail) :]] == tail
     ends_with_screen = ends_with_screen and all(m["sender"] == "bot" for m in shown[-len(tail) :])
     if ends_with_screen:

@@ -1,6 +1,7 @@
 """``wegwijzer tree check`` and ``wegwijzer tree draw``, for content editors.
 
-``tree check`` prints the counts (nodes, outcomes, paths, organisations), then warnings and errors; it
+``tree check`` prints the counts (nodes, outcomes, paths, organisations), the role × theme table (how many
+outcomes each combination reaches), then warnings and errors; it
 exits 1 when there is an error, 0 otherwise (also with warnings). ``--tree`` and ``--directory`` check a
 draft instead of the files the bot loads. ``tree draw`` writes the diagram to ``docs/``.
 """
@@ -58,6 +59,12 @@ def summary(report: validate.Report) -> str:
         f"Beslisboom {report.version}: {c.nodes} nodes ({c.questions} questions, {c.outcomes} outcomes, "
         f"{c.handoffs} hand-offs), {c.paths} paths, {c.organisations} organisations."
     ]
+    if report.coverage is not None and report.coverage.roles:
+        lines.append(
+            "Role × theme: outcomes each combination reaches ('mens': a person helps; '·': not offered; "
+            "GAP: offered, no outcome):"
+        )
+        lines += [f"  {row}" for row in report.coverage.table().splitlines()]
     if report.warnings:
         lines.append(f"{len(report.warnings)} warning(s):")
         lines += [f"  - {w}" for w in report.warnings]

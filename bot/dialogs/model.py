@@ -6,12 +6,15 @@ Texts are Dutch source strings; they are translated through the gettext catalogs
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9_]*$"
+PHONE = re.compile(r"\+?[0-9][0-9 -]*[0-9]")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}")
 NODE_ID_MAX = 32
 OPTION_ID_MAX = 24
 
@@ -27,6 +30,9 @@ class Option(Strict):
     label: str = Field(min_length=1)
     next: str
     set: dict[str, str] = Field(default_factory=dict)  # facts for monitoring and the agent: role, theme, …
+    # Typed words that pick this option, besides its label: one Dutch text, comma-separated, translated per
+    # locale like the label ("pesten, gepest, pest"). Matched as whole words after folding.
+    words: str | None = None
 
 
 class Step(Strict):
@@ -66,9 +72,39 @@ class Contact(Strict):
     hours: str | None = None
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> Contact:
+        if self.kind == "phone" and not PHONE.fullmatch(self.value):
+            raise ValueError(f"phone number '{self.value}' has other characters than digits, spaces and '-'")
+        if self.kind in ("chat", "website") and not self.value.startswith("https://"):
+            raise ValueError(f"{self.kind} '{self.value}' must be an https:// address")
+        if self.kind == "email" and not EMAIL.fullmatch(self.value):
+            raise ValueError(f"e-mail address '{self.value}' does not look like one")
+        return self
+
+    @property
+    def href(self) -> str | None:
+        """What a tap opens: ``tel:`` with every digit, the https address, ``mailto:``; None in person."""
+        if self.kind == "phone":
+            return "tel:" + "".join(ch for ch in self.value if ch.isdigit())
+        if self.kind == "email":
+            return "mailto:" + self.value
+        if self.kind in ("chat", "website"):
+            return self.value
+        return None
+
+
+class ChildTexts(Strict):
+    """Simpler words about a party for primary-school pupils (short words, about 8 words a sentence)."""
+
+    for_whom: str
+    can: tuple[str, ...] = ()
+    cannot: tuple[str, ...] = ()
+
 
 class Organisation(Strict):
     name: str
+    short: str | None = Field(default=None, max_length=28)  # for buttons ("Meer over …") when the name is long
     for_whom: str
     can: tuple[str, ...] = ()
     cannot: tuple[str, ...] = ()
@@ -77,6 +113,7 @@ class Organisation(Strict):
     anonymous: bool | None = None
     source: str = Field(min_length=1)
     checked: date
+    for_children: ChildTexts | None = None
 
 
 class Directory(Strict):
@@ -84,4 +121,6 @@ class Directory(Strict):
 
 
 # Keys whose values are user-facing text, for extraction into the catalogs.
-TRANSLATABLE_KEYS = frozenset({"text", "label", "why", "name", "for_whom", "can", "cannot", "hours", "note"})
+TRANSLATABLE_KEYS = frozenset(
+    {"text", "label", "why", "name", "for_whom", "can", "cannot", "hours", "note", "words", "short"}
+)

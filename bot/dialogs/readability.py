@@ -95,6 +95,11 @@ def measure(*parts: str) -> Measure:
     return Measure(tuple(found), sum(syllables(w) for s in found for w in s))
 
 
+def word_count(text: str) -> int:
+    """How many words ``text`` has, counted as for the B1 floor."""
+    return sum(len(words) for words in sentences([text]))
+
+
 def b1_problems(where: str, *parts: str) -> list[str]:
     """What keeps the text at ``where`` below the B1 floor; empty when it passes."""
     result = measure(*parts)

@@ -9,10 +9,13 @@ Errors make the check fail; warnings (an old check date, an unused organisation)
   the keys ``role``, ``theme`` and ``stage`` only;
 - Telegram: callback data (``opt:<node>:<option>``) at most 64 bytes; labels short; messages ≤ 4096 chars;
 - B1 Dutch (``bot.dialogs.readability``) for node texts, step reasons and each organisation's card texts
-  (for whom, can, cannot, hours, notes, where). Button labels and names are a few words, not sentences:
-  they get the length rule instead of the Flesch-Douma formula;
+  (for whom, can, cannot, hours, notes, where), its texts for children included. Button labels and names
+  are a few words, not sentences: they get the length rule instead of the Flesch-Douma formula;
 - facts: every organisation has a source and a check date; a check date more than 12 months old is a
-  warning, a date in the future an error.
+  warning, a date in the future an error;
+- what a user sees (``bot.dialogs.validate_content``): words per screen, jargon explained in the same
+  message, can and cannot on every card, texts for children, typed words that pick one option, and the
+  role × theme table (``Report.coverage``) with no gaps.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.dialogs import graph
+from bot.dialogs import graph, validate_content
 from bot.dialogs.dialog import Dialog, TreeError, read_yaml, references
 from bot.dialogs.model import Directory, Organisation, Tree
 from bot.dialogs.readability import b1_problems
-from bot.screens import option_key, organisation_card
+from bot.dialogs.validate_content import Coverage
+from bot.screens import card, option_key
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     counts: Counts = field(default_factory=Counts)
     version: str = "?"
+    coverage: Coverage | None = None  # the role × theme table, when the tree's structure allows one
 
     @property
     def ok(self) -> bool:
@@ -108,8 +113,13 @@ def check(tree: Tree, directory: Directory, today: date | None = None) -> Report
     report.errors += _safety_first(tree)
     report.errors += _telegram(tree)
     if not report.errors:
-        report.errors += _message_lengths(Dialog(tree, directory))
+        dialog = Dialog(tree, directory)
+        report.errors += _message_lengths(dialog)
+        report.coverage = validate_content.coverage(tree)
+        report.errors += _shown(dialog, report.coverage)
     report.errors += _readability(tree, directory)
+    report.errors += validate_content.can_and_cannot(directory)
+    report.errors += validate_content.option_words(tree)
     errors, warnings = _facts(tree, directory, today)
     report.errors += errors
     report.warnings += warnings
@@ -220,13 +230,25 @@ def _message_lengths(dialog: Dialog) -> list[str]:
     problems = []
     for node_id, node in dialog.tree.nodes.items():
         for step in node.steps:
-            card = organisation_card(dialog, step)
-            if len(card) > MESSAGE_CHARS_MAX:
+            shown = card(dialog, node_id, step.organisation, True).plain()
+            if len(shown) > MESSAGE_CHARS_MAX:
                 problems.append(
-                    f"outcome '{node_id}': the card of '{step.organisation}' is {len(card)} characters "
+                    f"outcome '{node_id}': the card of '{step.organisation}' is {len(shown)} characters "
                     f"(at most {MESSAGE_CHARS_MAX})"
                 )
     return problems
+
+
+def _shown(dialog: Dialog, coverage: Coverage) -> list[str]:
+    """The checks that render screens as the bot does; they need a sound tree."""
+    by_role = validate_content.paths_by_role(dialog.tree)
+    child_nodes = by_role.get(validate_content.CHILD_ROLE, set())
+    return [
+        *validate_content.screen_words(dialog, child_nodes),
+        *validate_content.jargon(dialog, child_nodes),
+        *validate_content.for_children(dialog, by_role),
+        *validate_content.coverage_problems(coverage),
+    ]
 
 
 def _readability(tree: Tree, directory: Directory) -> list[str]:
@@ -238,6 +260,9 @@ def _readability(tree: Tree, directory: Directory) -> list[str]:
                 problems += b1_problems(f"node '{node_id}', step '{step.organisation}' why", step.why)
     for org_id, org in directory.organisations.items():
         problems += b1_problems(f"organisation '{org_id}'", *_card_texts(org))
+        if org.for_children is not None:
+            kid = org.for_children
+            problems += b1_problems(f"organisation '{org_id}' for_children", kid.for_whom, *kid.can, *kid.cannot)
     return problems
 
 

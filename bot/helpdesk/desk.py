@@ -94,6 +94,18 @@ class Helpdesk:
             handoff.conversation_id, {"type": "message", "sender": "user", "text": text, "at": self.clock().isoformat()}
         )
 
+    async def crisis(self, handoff: Handoff, kind: str) -> None:
+        """The user wrote of danger: Crisis in the queue (at the front) and an alert on the open chat at once."""
+        assert handoff.id is not None
+        await self.handoffs.mark_crisis(handoff.id)
+        handoff.crisis = True
+        logger.info("hand-off %s: crisis words (%s); flagged for the agents", handoff.id, kind)
+        alert = {"type": "crisis", "kind": kind, "handoff": handoff.id, "at": _now(self)}
+        self.bus.publish(handoff.conversation_id, alert)
+        if handoff.agent_id is not None:
+            self.bus.broadcast({**alert, "conversation": handoff.conversation_id, "agent_id": handoff.agent_id})
+        await self.queue_changed()
+
     async def user_left(self, handoff: Handoff) -> None:
         assert handoff.id is not None
         if await self.handoffs.end(handoff.id, None, "user_left", now=self.clock()):

@@ -14,6 +14,7 @@ from bot.helpdesk.desk import Helpdesk
 from bot.i18n import _
 from bot.matching import command_word, slash_command
 from bot.messages import Action, IncomingMessage
+from bot.safety.help import emergency_numbers
 from bot.screens import ACTION_PREFIX, render
 from bot.turn import Turn
 from storage.handoffs import PRIORITY_CRISIS, PRIORITY_LEFT_MESSAGE, PRIORITY_NORMAL
@@ -42,7 +43,7 @@ class HelpdeskGate:
         logger.info("conversation %s asked for a person outside opening hours", conversation.id)
         turn.count("handoff_closed", conversation.state)
         day, time = self.desk.opening(conversation.locale)
-        turn.say(*texts.closed(day, time, crisis=urgent))
+        turn.say(*texts.closed(day, time, crisis=urgent, emergency=emergency_numbers(self.desk.dialog)))
 
     async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
         conversation = turn.conversation
@@ -51,6 +52,7 @@ class HelpdeskGate:
             if await self._open(turn) is None:
                 dialog = self.desk.dialog
                 urgent = dialog.has(conversation.state) and dialog.node(conversation.state).urgent
+                urgent = urgent or "crisis" in conversation.facts
                 closed = not self.desk.hours.is_open(self.desk.clock())  # it may have opened since
                 await self._enqueue(turn, urgent=urgent, witte_vlek=False, after_hours=closed)
                 return True
@@ -61,6 +63,8 @@ class HelpdeskGate:
             conversation.status = "bot"
             return False
         conversation.status = handoff.status
+        if turn.crisis is not None:
+            await self.desk.crisis(handoff, turn.crisis)
         command = _command(message)
         if command is Action.STOP:
             turn.lines.append(Line("system", "De gebruiker is gestopt."))

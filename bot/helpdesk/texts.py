@@ -19,20 +19,6 @@ def leave_queue_button() -> Choice:
     return Choice(LEAVE_QUEUE, _("Niet meer wachten"))
 
 
-def emergency_numbers() -> str:
-    return "\n".join(
-        [
-            _("Heb je nu hulp nodig? Bel dan:"),
-            _("• 112 als je in gevaar bent"),
-            _("• 113 of 0800-0113 als je aan zelfmoord denkt"),
-            _("• de Kindertelefoon: 0800-0432 (als je 8 tot 18 jaar bent)"),
-            _("• Veilig Thuis: 0800-2000 bij geweld of zorgen thuis"),
-            _("Bellen naar 113, de Kindertelefoon en Veilig Thuis is gratis."),
-            _("Ben je ouder of verzorger? Bel Ouders & Onderwijs: 088-605 0101."),
-        ]
-    )
-
-
 def place_line(place: int) -> str:
     if place == 1:
         return _("Je bent de volgende.")
@@ -76,14 +62,15 @@ def opening(day: str | None, time: str | None) -> str:
     return _("We zijn er weer op {day} om {time}.").format(day=day, time=time)
 
 
-def closed(day: str | None, time: str | None, crisis: bool) -> list[OutgoingMessage]:
+def closed(day: str | None, time: str | None, crisis: bool, emergency: OutgoingMessage) -> list[OutgoingMessage]:
+    """Closed now: when we open, the numbers to call now (``emergency``, first in a crisis), leave a message."""
     first = _("De chat-ondersteuning is nu gesloten.") + "\n" + opening(day, time)
-    messages = [OutgoingMessage(first, kind="notice"), OutgoingMessage(emergency_numbers(), kind="notice")]
+    messages = [OutgoingMessage(first, kind="notice"), emergency]
     if crisis:
         messages.reverse()
     messages.append(
         OutgoingMessage(
-            _("Wil je een bericht achterlaten? Zodra we open zijn, lezen we het als eerste."),
+            _("Wil je een bericht achterlaten? Zodra we open zijn, lezen we het zo snel als we kunnen."),
             options=(Choice(LEAVE_MESSAGE, _("Bericht achterlaten")),),
             actions=(action(Action.RESTART),),
             kind="question",
@@ -97,7 +84,7 @@ def leave_a_message(day: str | None, time: str | None) -> OutgoingMessage:
         [
             _("Schrijf hier je bericht. Je mag meer berichten sturen."),
             opening(day, time),
-            _("Dan lezen we je bericht als eerste."),
+            _("Dan lezen we je bericht zo snel als we kunnen."),
         ]
     )
     return OutgoingMessage(text, actions=(leave_queue_button(),), kind="notice")

@@ -53,7 +53,7 @@ async def test_telegram_user_and_agent_talk_both_ways(telegram: TelegramHarness,
     await telegram.settle()
     closing = telegram.api.sent(CHAT)[-1]
     assert closing["text"].startswith("Anna heeft de chat gesloten.")
-    assert {"Opnieuw beginnen", "Stoppen"} <= set(telegram.api.buttons(closing))
+    assert {"Opnieuw beginnen", "Ik ben klaar"} <= set(telegram.api.buttons(closing))
     again = await telegram.tap(CHAT, "Opnieuw beginnen")
     assert again[0]["text"].startswith("Hoi, ik ben de Wegwijzer.")
     await ws.close()

@@ -1,5 +1,10 @@
 // Wegwijzer web chat. Talks to /chat/ws (frames: bot/channels/web_frames.py). Every text from the
-// server is shown with textContent, never as HTML.
+// server is shown with textContent, never as HTML; numbers and links come as data (message.contacts),
+// never parsed out of a text.
+//
+// Layout: the page itself never scrolls. Snel weg stays at the top, the text box and the toolbar at the
+// bottom; only the conversation (#scroller) scrolls, and after every reply it shows the start of the new
+// answer (then its buttons below it).
 "use strict";
 
 (() => {
@@ -7,17 +12,30 @@
   if (!root) return;
   const byId = (id) => document.getElementById(id);
   const log = byId("log");
+  const scroller = byId("scroller");
   const answers = byId("answers");
   const status = byId("status");
   const input = byId("message");
   const exitButton = byId("quick-exit");
+  const backButton = byId("back");
+  const restartItem = byId("restart-item");
+  const moreButton = byId("more-button");
+  const moreMenu = byId("more-menu");
+  const humanKey = document.querySelector(".tool-human").dataset.key;
   const words = root.dataset;
   const pending = new Map(); // frame id → {frame, bubble, shown}: sent, not yet answered
+  // Kinds of message that are a screen of the tree: their actions are the toolbar's (Terug, Opnieuw
+  // beginnen). Actions on any other message (a notice, crisis help) are offers: buttons under the chat.
+  const SCREEN_KINDS = new Set(["question", "outcome", "card"]);
+  // Kinds with something to read (and numbers to tap): focus goes to their start, not to a button below.
+  const READING_KINDS = new Set(["outcome", "party", "card", "crisis"]);
+  const SAFE_HREF = /^(tel:\+?\d+|mailto:[^\s]+|https:\/\/[^\s]+)$/;
   let socket = null;
   let retries = 0;
   let leaving = false;
   let focusNext = false; // after a button: move focus to the new question
   let typingTimer = 0;
+  let atBottom = true; // the conversation is scrolled to its end (kept there when the screen resizes)
 
   // ---- Snel weg: leave no chat on the screen, in this browser's session or in its history.
   function quickExit() {
@@ -95,6 +113,7 @@
     const entry = { frame: { ...frame, id: newId() }, bubble, shown: true };
     pending.set(entry.frame.id, entry);
     addMessage({ sender: "user", text: bubble, kind: "text" });
+    scrollToEnd();
     transmit(entry);
   }
 
@@ -103,13 +122,18 @@
     if (data.type === "history") {
       if (followLanguage(data)) return;
       log.replaceChildren();
-      data.messages.forEach((message) => addMessage(message));
-      showAnswers(data.messages);
+      const items = data.messages.map((message) => addMessage(message));
+      showScreen(data.messages);
       pending.forEach((entry) => {
         entry.shown = false;
         transmit(entry);
       });
-      settleFocus(null);
+      const users = items.filter((item) => item.classList.contains("from-user"));
+      const last = users[users.length - 1];
+      const current = last ? last.nextElementSibling : null; // where the current screen starts
+      if (current) reveal(current);
+      else scroller.scrollTop = 0; // a first visit: the intro and the welcome from the top
+      settleFocus(null, []);
     } else if (data.type === "messages") {
       if (followLanguage(data)) return;
       const entry = data.reply_to ? pending.get(data.reply_to) : undefined;
@@ -119,17 +143,18 @@
         if (!entry.shown) addMessage({ sender: "user", text: entry.bubble, kind: "text" });
       }
       const first = data.messages.map((message) => addMessage(message))[0] || null;
-      if (data.messages.some((message) => message.options.length) || data.reply_to) showAnswers(data.messages);
-      if (first) first.scrollIntoView({ block: "start" }); // read a new answer from its start
+      const newScreen = data.messages.some((message) => message.options.length || message.actions.length);
+      if (newScreen || data.reply_to) showScreen(data.messages);
+      if (first) reveal(first); // read a new answer from its start; its buttons follow below it
       clearTyping();
-      settleFocus(first);
+      settleFocus(first, data.messages);
     } else if (data.type === "typing") {
       setStatus(words.typing);
       window.clearTimeout(typingTimer);
       typingTimer = window.setTimeout(clearTyping, 6000);
     } else if (data.type === "error") {
       if (data.reply_to) pending.delete(data.reply_to);
-      addMessage({ sender: "system", text: data.message || words.failed, kind: "notice" });
+      reveal(addMessage({ sender: "system", text: data.message || words.failed, kind: "notice" }));
     }
   }
 
@@ -140,10 +165,13 @@
     return true;
   }
 
-  // ---- Showing messages and buttons.
+  // ---- Showing messages: a party's name in bold, the text, then its numbers and links as buttons.
   function addMessage(message) {
     const item = document.createElement("li");
+    const contacts = message.contacts || [];
     item.className = `message from-${message.sender} kind-${message.kind}`;
+    if (contacts.some((contact) => contact.urgent)) item.classList.add("urgent");
+    item.dataset.kind = message.kind;
     item.tabIndex = -1;
     const who = document.createElement("span");
     if (message.sender === "agent" || message.author) {
@@ -153,63 +181,125 @@
       who.className = "visually-hidden";
       who.textContent = `${message.sender === "user" ? words.you : words.bot}: `;
     }
-    const body = document.createElement("p");
-    body.className = "text";
-    body.dir = "auto"; // typed text keeps its own direction on a page in another script
-    if (message.sender === "user") body.textContent = message.text;
-    else appendWithLinks(body, message.text);
-    item.append(who, body);
+    item.append(who);
+    if (message.title) {
+      const title = document.createElement("p");
+      title.className = "title";
+      title.dir = "auto";
+      title.textContent = message.title;
+      item.append(title);
+    }
+    if (message.text) {
+      const body = document.createElement("p");
+      body.className = "text";
+      body.dir = "auto"; // typed text keeps its own direction on a page in another script
+      body.textContent = message.text;
+      item.append(body);
+    }
+    const links = contacts.map(contactLink).filter(Boolean);
+    if (links.length) {
+      const list = document.createElement("ul");
+      list.className = "contacts";
+      links.forEach((link) => {
+        const entry = document.createElement("li");
+        entry.append(link);
+        list.append(entry);
+      });
+      item.append(list);
+    }
     log.append(item);
-    item.scrollIntoView({ block: "end" });
     return item;
   }
 
-  // Web addresses and Dutch phone numbers in the bot's texts become links (tap to call on a phone).
-  const LINKABLE = /(https:\/\/[^\s]+[^\s.,;:!?)]|\b(?:0\d{2,3}[- ]?\d{3}[- ]?\d{2,4}|0[89]00-?\d{4}|11[23])\b)/;
-
-  function appendWithLinks(parent, text) {
-    text.split(LINKABLE).forEach((part, index) => {
-      if (index % 2 === 0) {
-        if (part) parent.append(document.createTextNode(part));
-        return;
-      }
-      const link = document.createElement("a");
-      link.textContent = part;
-      if (part.startsWith("https://")) {
-        link.href = part;
-        link.rel = "noopener noreferrer";
-        link.target = "_blank";
-      } else {
-        link.href = `tel:${part.replace(/\D/g, "")}`;
-      }
-      parent.append(link);
-    });
+  // One way to reach a party: a link whose href the server made (tel: with every digit, https, mailto:).
+  function contactLink(contact) {
+    if (typeof contact.href !== "string" || !SAFE_HREF.test(contact.href)) return null;
+    const link = document.createElement("a");
+    link.className = `contact contact-${contact.kind}${contact.urgent ? " urgent" : ""}`;
+    link.href = contact.href;
+    link.textContent = contact.label;
+    link.dir = "auto";
+    if (contact.href.startsWith("https://")) {
+      link.rel = "noopener noreferrer";
+      link.target = "_blank";
+      const note = document.createElement("span");
+      note.className = "visually-hidden";
+      note.textContent = ` ${words.newWindow}`;
+      link.append(note);
+    }
+    return link;
   }
 
-  function showAnswers(messages) {
+  // ---- The current screen: its answer buttons, the offers it makes, and which global actions fit it.
+  function showScreen(messages) {
     const withOptions = messages.filter((message) => message.options.length);
     const options = withOptions.length ? withOptions[withOptions.length - 1].options : [];
-    answers.replaceChildren(
-      ...options.map((option) => {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "option";
-        button.textContent = option.label;
-        button.addEventListener("click", () => choose(option.key, option.label));
-        return button;
-      }),
-    );
-    answers.hidden = options.length === 0;
-    if (options.length) answers.scrollIntoView({ block: "end" });
+    const screens = messages.filter((message) => message.options.length || message.actions.length);
+    const screen = screens.length ? screens[screens.length - 1] : null;
+    const toolbarActions = screen && SCREEN_KINDS.has(screen.kind) ? screen.actions : [];
+    const offers = [];
+    messages
+      .filter((message) => !SCREEN_KINDS.has(message.kind))
+      .forEach((message) => message.actions.forEach((offer) => offers.push(offer)));
+    // Crisis help (also an acute-danger outcome of the tree) offers a person now, above everything else.
+    const person = toolbarActions.find((item) => item.key === humanKey);
+    const crisis = messages.some((message) => message.kind === "crisis");
+    if (crisis && person && !offers.some((offer) => offer.key === humanKey)) offers.unshift(person);
+    const buttons = offers.map((offer) => answerButton(offer, "option offer"));
+    options.forEach((option) => buttons.push(answerButton(option, "option")));
+    answers.replaceChildren(...buttons);
+    answers.hidden = buttons.length === 0;
+    const keys = new Set(toolbarActions.map((item) => item.key));
+    backButton.hidden = !keys.has(backButton.dataset.key);
+    // Starting again means something once there is a way back, or where the screen offers it.
+    restartItem.hidden = !(keys.has(backButton.dataset.key) || keys.has(restartItem.firstElementChild.dataset.key));
   }
 
-  function settleFocus(firstNew) {
+  function answerButton(choice, className) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = className;
+    button.textContent = choice.label;
+    button.addEventListener("click", () => choose(choice.key, choice.label));
+    return button;
+  }
+
+  // ---- Scrolling: only the conversation scrolls, never the page.
+  function reveal(element) {
+    const offset = element.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+    scroller.scrollTop += offset - 8; // the browser stops at the end when the rest fits
+    atBottom = isAtBottom();
+  }
+
+  function scrollToEnd() {
+    scroller.scrollTop = scroller.scrollHeight;
+    atBottom = true;
+  }
+
+  function isAtBottom() {
+    return scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 4;
+  }
+
+  scroller.addEventListener("scroll", () => {
+    atBottom = isAtBottom();
+  });
+  if (window.ResizeObserver) {
+    // e.g. the phone's keyboard opens: keep the end of the conversation in view
+    new window.ResizeObserver(() => {
+      if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+    }).observe(scroller);
+  }
+
+  // After a tapped button, focus moves to the answer: its first button for a question, its start when
+  // there is something to read first (an outcome, crisis help). preventScroll: the chat scrolls itself.
+  function settleFocus(firstNew, messages) {
     if (!focusNext) return;
     focusNext = false;
     const option = answers.querySelector("button");
-    if (option) option.focus();
-    else if (firstNew) firstNew.focus();
-    else input.focus();
+    const reading = messages.some((message) => READING_KINDS.has(message.kind));
+    if (firstNew && (reading || !option)) firstNew.focus({ preventScroll: true });
+    else if (option) option.focus({ preventScroll: true });
+    else input.focus({ preventScroll: true });
   }
 
   function choose(key, label) {
@@ -228,6 +318,20 @@
     if (status.textContent === words.typing) setStatus("");
   }
 
+  // ---- The "Meer" menu: a disclosure button; it closes after a choice, a tap elsewhere or leaving it.
+  function setMenu(open) {
+    moreButton.setAttribute("aria-expanded", String(open));
+    moreMenu.hidden = !open;
+  }
+
+  moreButton.addEventListener("click", () => setMenu(moreMenu.hidden));
+  document.addEventListener("click", (event) => {
+    if (!moreMenu.hidden && !byId("more").contains(event.target)) setMenu(false);
+  });
+  byId("more").addEventListener("focusout", (event) => {
+    if (event.relatedTarget && !byId("more").contains(event.relatedTarget)) setMenu(false);
+  });
+
   // ---- The controls.
   byId("composer").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -237,11 +341,15 @@
     send({ type: "text", text }, text);
   });
 
-  document.querySelectorAll(".tool[data-key]").forEach((button) => {
-    button.addEventListener("click", () => choose(button.dataset.key, button.textContent.trim()));
+  document.querySelectorAll(".toolbar [data-key]").forEach((button) => {
+    button.addEventListener("click", () => {
+      setMenu(false);
+      choose(button.dataset.key, button.dataset.label);
+    });
   });
 
   byId("new-chat").addEventListener("click", async () => {
+    setMenu(false);
     let response = null;
     try {
       response = await fetch(root.dataset.new, { method: "POST", credentials: "same-origin" });
@@ -249,7 +357,7 @@
       response = null;
     }
     if (!response || !response.ok) {
-      addMessage({ sender: "system", text: words.failed, kind: "notice" });
+      reveal(addMessage({ sender: "system", text: words.failed, kind: "notice" }));
       return;
     }
     pending.clear();

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import partial
 
-from telegram import Bot, CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update, User
+from telegram import Bot, CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
@@ -76,7 +76,7 @@ class TelegramChannel:
             elif update.message is not None:
                 await self._message(update.message, chat, update_id)
             elif update.edited_message is not None:
-                self._edited(chat, update.effective_user)
+                await self._message(update.edited_message, chat, update_id, edited=True)
             else:
                 logger.debug("update %s of another kind ignored", update_id)
             self.seen.remember(update_id)
@@ -105,17 +105,21 @@ class TelegramChannel:
             return
         self.outbox.submit(chat_id, lambda: self._send(chat_id, reply.messages, update_id, query.message, query.data))
 
-    async def _message(self, message: Message, chat: Chat, update_id: str) -> None:
+    async def _message(self, message: Message, chat: Chat, update_id: str, *, edited: bool = False) -> None:
+        """A typed message; an edited one is read only for danger (the engine says it reads new messages)."""
         chat_id = str(chat.id)
         hint = message.from_user.language_code if message.from_user else None
         if message.text is None:
             await self._not_text(chat_id, hint, update_id)
             return
         reply = await self.engine.handle(
-            IncomingMessage(CHANNEL, chat_id, text=message.text, update_id=update_id, locale_hint=hint)
+            IncomingMessage(CHANNEL, chat_id, text=message.text, update_id=update_id, locale_hint=hint, edited=edited)
         )
         if not reply.duplicate:
-            self.outbox.submit(chat_id, lambda: self._send(chat_id, reply.messages, update_id))
+            # A note on an edit, or help in danger while waiting, leaves the current keyboard live.
+            buttons = any(m.options or m.actions for m in reply.messages)
+            keep = not buttons and (edited or all(m.kind == "crisis" for m in reply.messages))
+            self.outbox.submit(chat_id, lambda: self._send(chat_id, reply.messages, update_id, keep=keep))
 
     async def _not_text(self, chat_id: str, hint: str | None, update_id: str) -> None:
         """A photo, voice note, sticker, file, location or contact: say kindly that we read text only.
@@ -130,12 +134,6 @@ class TelegramChannel:
                 note += "\n" + _("Stuur /start om te beginnen.")
         messages = [OutgoingMessage(note, kind="notice"), *current]
         self.outbox.submit(chat_id, lambda: self._send(chat_id, messages, update_id))
-
-    def _edited(self, chat: Chat, user: User | None) -> None:
-        chat_id = str(chat.id)
-        with self.i18n.use(self.i18n.pick(user.language_code if user else None)):
-            note = _("Je hebt een bericht aangepast. Ik lees alleen nieuwe berichten. Stuur het gerust opnieuw.")
-        self.outbox.submit(chat_id, lambda: self._send(chat_id, [OutgoingMessage(note, kind="notice")], keep=True))
 
     def _tell_group(self, update: Update, chat: Chat) -> None:
         """Say once in a group that we only talk in private; leave the group alone after that."""
@@ -179,10 +177,16 @@ class TelegramChannel:
             await self._close(chat_id, live)
         try:
             for message in messages:
-                for text, markup in sends(message, self.keys):
-                    send = partial(self.bot.send_message, int(chat_id), text, reply_markup=markup)
+                for piece in sends(message, self.keys):
+                    send = partial(
+                        self.bot.send_message,
+                        int(chat_id),
+                        piece.text,
+                        reply_markup=piece.markup,
+                        entities=piece.entities or None,
+                    )
                     sent = await with_retries(send, "sendMessage", chat_id)
-                    if markup is not None:
+                    if piece.markup is not None:
                         self.live.remember(chat_id, sent.message_id)
         except DeliveryFailed as exc:
             logger.error("reply to update %s not delivered to chat %s: %s", update_id, ref(chat_id), exc)

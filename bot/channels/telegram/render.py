@@ -1,6 +1,7 @@
 """Engine messages as Telegram sends: plain text under Telegram's length limit, options as inline keyboards.
 
-No ``parse_mode`` anywhere: what a user or an agent typed must never be read as markup.
+No ``parse_mode`` anywhere: what a user or an agent typed must never be read as markup. A party's name is
+bold through a ``MessageEntity`` over its exact characters.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import OrderedDict
+from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
 
 from bot.messages import Choice, OutgoingMessage
 
@@ -82,14 +84,29 @@ def keyboard(message: OutgoingMessage, keys: CallbackKeys) -> InlineKeyboardMark
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def sends(message: OutgoingMessage, keys: CallbackKeys) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One sendMessage call: text, keyboard, and the bold party name as an entity (never parsed markup)."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    entities: tuple[MessageEntity, ...] = ()
+
+
+def sends(message: OutgoingMessage, keys: CallbackKeys) -> list[Send]:
     """The sendMessage calls for one message: its text in pieces, the keyboard on the last piece."""
-    text = f"{message.author}:\n{message.text}" if message.author else message.text
+    body = message.plain()  # numbers as text: Telegram makes them tappable itself
+    text = f"{message.author}:\n{body}" if message.author else body
     if not text.strip():
         text = "…"
     pieces = split_text(text)
     markup = keyboard(message, keys)
-    return [(piece, markup if i == len(pieces) - 1 else None) for i, piece in enumerate(pieces)]
+    bold: tuple[MessageEntity, ...] = ()
+    if message.title and not message.author and pieces[0].startswith(message.title):
+        bold = (MessageEntity(MessageEntity.BOLD, 0, utf16_len(message.title)),)
+    return [
+        Send(piece, markup if i == len(pieces) - 1 else None, bold if i == 0 else ()) for i, piece in enumerate(pieces)
+    ]
 
 
 def label_of(markup: InlineKeyboardMarkup | None, data: str) -> str | None:

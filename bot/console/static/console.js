@@ -98,6 +98,27 @@
     }
   }, 15000);
 
+  // --- crisis words from a user: an alert on that chat at once, and a toast on any other page of its agent
+  const crisisKinds = {
+    suicide: "de gebruiker schrijft over zelfmoord of zichzelf pijn doen.",
+    suicide_other: "de gebruiker maakt zich zorgen dat iemand anders aan zelfmoord denkt.",
+    violence: "de gebruiker schrijft over geweld of dreiging, nu.",
+    abuse_home: "de gebruiker schrijft over geweld of misbruik thuis.",
+    sexual: "de gebruiker schrijft over seksueel misbruik.",
+  };
+
+  function crisisAlert(event) {
+    const words = crisisKinds[event.kind] || "de gebruiker schrijft over gevaar.";
+    if (event.conversation === conversation) {
+      const box = document.getElementById("crisis-alert");
+      document.getElementById("crisis-kind").textContent = words;
+      box.hidden = false;
+      box.scrollIntoView({ block: "nearest" });
+    } else if (event.agent_id === me) {
+      toast("Crisis in gesprek " + event.conversation + ": " + words, true);
+    }
+  }
+
   // --- one conversation --------------------------------------------------------------------------
   const senders = { user: "Gebruiker", bot: "Wegwijzer", agent: "Medewerker", system: "Systeem" };
 
@@ -201,7 +222,9 @@
     socket.addEventListener("open", () => { dot.textContent = "live"; dot.className = "live-dot on"; delay = 1000; });
     socket.addEventListener("message", (message) => {
       const event = JSON.parse(message.data);
-      if (event.type === "queue") {
+      if (event.type === "crisis") {
+        crisisAlert(event);
+      } else if (event.type === "queue") {
         renderQueue(event.items);
         if (conversation !== null) {
           const mine = event.items.find((i) => i.conversation === conversation);

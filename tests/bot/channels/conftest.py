@@ -23,5 +23,13 @@ async def server(
 
 
 @pytest.fixture
+async def product_server(
+    aiohttp_server: AiohttpServer, settings: Settings, real_dialog: Dialog, sqlite_database: AsyncEngine
+) -> TestServer:
+    """The app on the product's own tree, where the real content decides how long a screen gets."""
+    return await aiohttp_server(create_app(settings, dialog=real_dialog))
+
+
+@pytest.fixture
 async def client(aiohttp_client: AiohttpClient, server: TestServer) -> Client:
     return await aiohttp_client(server)

@@ -40,7 +40,16 @@ async def test_a_whole_path_by_button_taps(telegram: TelegramHarness) -> None:
     outcome = await telegram.tap(CHAT, "Ik ben leerling")
     assert outcome[0]["text"] == "Deze organisaties kunnen je helpen."
     assert any("Kindertelefoon" in m["text"] for m in outcome)
-    assert list(telegram.api.buttons(outcome[-1])) == ["Terug", "Opnieuw beginnen", "Praat met een mens"]
+    assert list(telegram.api.buttons(outcome[-1])) == [
+        "Meer over Kindertelefoon",
+        "Meer over Vertrouwensinspecteurs",
+        "Terug",
+        "Opnieuw beginnen",
+        "Praat met een mens",
+    ]
+    party = next(m for m in outcome if m["text"].startswith("Kindertelefoon\n"))
+    assert "Bel 0800-0432" in party["text"]
+    assert party["entities"] == [{"type": "bold", "offset": 0, "length": len("Kindertelefoon")}]
     assert telegram.api.buttons(outcome[-1])["Terug"] == "cmd:terug"
 
     assert len(telegram.api.calls_of("answerCallbackQuery")) == 3

@@ -29,7 +29,7 @@ def test_the_limit_counts_utf16_units_and_never_splits_an_emoji() -> None:
 def test_the_keyboard_goes_on_the_last_piece_only() -> None:
     message = OutgoingMessage("w " * 3000, options=(Choice("opt:a:b", "B"),))
     pieces = sends(message, CallbackKeys())
-    assert len(pieces) == 2 and pieces[0][1] is None and pieces[1][1] is not None
+    assert len(pieces) == 2 and pieces[0].markup is None and pieces[1].markup is not None
 
 
 def test_a_key_longer_than_64_bytes_travels_as_a_hash_and_comes_back() -> None:

@@ -55,7 +55,7 @@ async def test_the_page_is_strict_about_what_it_loads(client: Client) -> None:
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == [], "no inline script"
     assert " style=" not in html and "<style" not in html, "no inline style"
     assert re.findall(r"(?:src|href)=\"(?!/)", html) == [], "everything comes from us"
-    for label in ("Snel weg", "Nieuw gesprek", "Verstuur", "Terug", "Praat met een mens", "Taal", "Stoppen"):
+    for label in ("Snel weg", "Nieuw gesprek", "Verstuur", "Terug", "Praat met een mens", "Taal", "Ik ben klaar"):
         assert label in html
     for asset in re.findall(r"(?:src|href)=\"(/static/chat/[^\"]+)\"", html):
         served = await client.get(asset)
@@ -87,7 +87,9 @@ async def test_a_whole_path_over_the_socket(client: Client, server: TestServer) 
         await ws.send_json({"type": "choice", "id": "a3", "key": options(role)["Ik ben leerling"]})
         outcome = await receive(ws)
     assert outcome["messages"][0]["kind"] == "outcome"
-    assert any("Kindertelefoon" in text for text in texts(outcome))
+    party = next(m for m in outcome["messages"] if m["title"] == "Kindertelefoon")
+    assert party["kind"] == "party"
+    assert [(c["label"], c["href"]) for c in party["contacts"]][0] == ("Bel 0800-0432", "tel:08000432")
     assert {a["label"] for a in outcome["messages"][-1]["actions"]} >= {"Opnieuw beginnen", "Praat met een mens"}
     stored = await server.app[STORE].load("web", chat_id_for(token))
     assert stored is not None and stored.state == "leerling_uitkomst"

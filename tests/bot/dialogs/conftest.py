@@ -1,4 +1,4 @@
-"""Fixtures for the product's own beslisboom (not the fixed engine-test tree in tests/data/)."""
+"""Fixtures for the product's own beslisboom (``real_dialog`` lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.i18n import I18n
 from storage.repository import ConversationStore
-
-
-@pytest.fixture(scope="session")
-def real_dialog() -> Dialog:
-    """The tree and directory the bot ships with."""
-    return Dialog.load()
 
 
 @pytest.fixture

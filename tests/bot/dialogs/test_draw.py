@@ -26,7 +26,7 @@ def test_mermaid_has_every_node_and_edge(real_dialog: Dialog) -> None:
 
 def test_mermaid_marks_urgent_and_witte_vlek_nodes_and_names_parties(real_dialog: Dialog) -> None:
     diagram = draw.mermaid(real_dialog.tree, real_dialog.directory)
-    assert "class acuut,acuut_113 urgent" in diagram
+    assert "class acuut,acuut_113,zorgen_113 urgent" in diagram
     assert "class mens_iets_anders,mens_past_niet wittevlek" in diagram
     assert "mens_past_niet[[" in diagram
     assert "→ 112; Veilig Thuis; Kindertelefoon" in diagram

@@ -7,7 +7,7 @@ import io
 from bot.dialogs.dialog import DIRECTORY_FILE
 from bot.dialogs.extract import extract_yaml
 from bot.dialogs.model import Contact
-from bot.screens import contact_line
+from bot.screens import contact_detail
 
 
 def test_where_to_find_a_person_is_extracted_but_numbers_are_not() -> None:
@@ -20,5 +20,4 @@ def test_where_to_find_a_person_is_extracted_but_numbers_are_not() -> None:
 
 
 def test_an_in_person_contact_says_where() -> None:
-    line = contact_line(Contact(kind="in_person", value="Op school."))
-    assert line == "Waar: Op school."
+    assert contact_detail(Contact(kind="in_person", value="Op school.")) == "Op school."

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import textstat
 
-from bot.dialogs.dialog import DIRECTORY_FILE, TREE_FILE
-from bot.dialogs.readability import b1_problems, measure
+from bot.dialogs.dialog import DIRECTORY_FILE, TREE_FILE, Dialog
+from bot.dialogs.model import Directory, Tree
+from bot.dialogs.readability import b1_problems, measure, word_count
 from bot.dialogs.validate import Report, check_data, check_files
+from bot.dialogs.validate_content import screens
 
 TODAY = date(2026, 11, 22)
 
@@ -64,14 +66,21 @@ def small_directory() -> dict[str, Any]:
     org = {
         "for_whom": "Voor wie nu hulp nodig heeft.",
         "can": ["Naar je luisteren."],
+        "cannot": ["Problemen op school oplossen."],
         "contact": [{"kind": "phone", "value": "112"}],
         "source": "organisaties.md, status V",
         "checked": TODAY,
     }
+    child = {"for_whom": "Kinderen van 8 tot 18 jaar.", "can": ["Naar je luisteren."], "cannot": ["Alles oplossen."]}
     return {
         "organisations": {
             "nood_112": {**org, "name": "112"},
-            "kindertelefoon": {**org, "name": "Kindertelefoon", "for_whom": "Kinderen van 8 tot 18 jaar."},
+            "kindertelefoon": {
+                **org,
+                "name": "Kindertelefoon",
+                "for_whom": "Kinderen van 8 tot 18 jaar.",
+                "for_children": child,
+            },
         }
     }
 
@@ -203,9 +212,11 @@ def test_a_sentence_over_twenty_words_is_rejected() -> None:
 
 def test_long_sentences_on_average_are_rejected() -> None:
     directory = small_directory()
-    directory["organisations"]["nood_112"]["can"] = [" ".join(["ik"] * 18) + ".", " ".join(["ik"] * 18) + "."]
+    long = " ".join(["ik"] * 18) + "."
+    directory["organisations"]["nood_112"]["can"] = [long, long]
+    directory["organisations"]["nood_112"]["cannot"] = [long]
     report = run(directory=directory)
-    assert_rejected(report, "organisation 'nood_112': 14.0 words per sentence on average (at most 12)")
+    assert_rejected(report, "organisation 'nood_112': 15.0 words per sentence on average (at most 12)")
     assert not any("a sentence has" in error for error in report.errors)
 
 
@@ -253,3 +264,168 @@ def test_a_file_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:
     report = check_files(broken, DIRECTORY_FILE)
     assert not report.ok
     assert report.errors[0].startswith("tree.yaml: cannot be read")
+
+
+# --- What a user sees: words per screen, jargon, honest cards, children, typed words, coverage ----------
+
+
+def test_an_outcome_screen_over_90_words_is_rejected() -> None:
+    tree = small_tree()
+    tree["nodes"]["hulp"]["text"] = "Je mag bellen. " * 35  # 70 words, each sentence short enough for B1
+    assert_rejected(run(tree), "outcome 'hulp': the screen has", "(at most 90)")
+
+
+def test_the_screen_counts_text_party_contact_lines_and_closing_but_not_buttons() -> None:
+    dialog = Dialog(Tree.model_validate(small_tree()), Directory.model_validate(small_directory()))
+    _node, _type, shown = next(s for s in screens(dialog, set()) if s[0] == "hulp")
+    # "Bel de Kindertelefoon. Dat is gratis." 6 + "Kindertelefoon" 1 + why 4 + "Bel 112" 2 + closing 10
+    assert [word_count(s.message.plain()) for s in shown] == [6, 7, 10]
+    tree = small_tree()
+    tree["nodes"]["hulp"]["text"] = "Je mag bellen. " * 24 + "Dat is fijn."  # 75: with 17 more, 92 words
+    assert_rejected(run(tree), "outcome 'hulp': the screen has 92 words (at most 90)")
+    tree["nodes"]["hulp"]["text"] = "Je mag bellen. " * 24  # 72 + 17 = 89
+    assert run(tree).ok
+
+
+def test_a_question_over_60_words_is_rejected() -> None:
+    tree = small_tree()
+    tree["nodes"]["rol"]["text"] = "Wie ben jij? " * 21  # 63 words
+    assert_rejected(run(tree), "question 'rol': the screen has 63 words (at most 60)")
+
+
+def test_jargon_in_a_node_text_must_be_explained_in_the_same_message() -> None:
+    tree = small_tree()
+    tree["nodes"]["hulp"]["text"] = "Je kunt aangifte doen. Bel de politie."
+    assert_rejected(run(tree), "outcome 'hulp' text: 'aangifte' is jargon", "(e.g. with 'officieel')")
+    tree["nodes"]["hulp"]["text"] = "Je kunt aangifte doen. Dan meld je het officieel bij de politie."
+    assert run(tree).ok
+
+
+def test_jargon_in_a_step_an_option_or_a_card_must_be_explained_there() -> None:
+    tree = small_tree()
+    tree["nodes"]["hulp"]["steps"][0]["why"] = "Het advies is niet bindend."
+    tree["nodes"]["rol"]["options"][1]["label"] = "Lhbtiq+"
+    directory = small_directory()
+    directory["organisations"]["nood_112"]["cannot"] = ["Een misdrijf onderzoeken."]
+    report = run(tree, directory)
+    assert_rejected(
+        report,
+        "outcome 'hulp', step 'kindertelefoon': 'niet bindend' is jargon",
+        "question 'rol': 'lhbtiq' is jargon",
+        "card of 'nood_112': 'misdrijf' is jargon",
+    )
+    # An explanation elsewhere on the screen does not count: it must be in the same message.
+    tree["nodes"]["hulp"]["text"] = "Het bestuur hoeft het advies niet op te volgen."
+    assert any("step 'kindertelefoon': 'niet bindend'" in e for e in run(tree, directory).errors)
+
+
+def test_a_card_without_cannot_or_can_is_rejected() -> None:
+    directory = small_directory()
+    del directory["organisations"]["nood_112"]["cannot"]
+    directory["organisations"]["kindertelefoon"]["for_children"]["can"] = []
+    assert_rejected(
+        run(directory=directory),
+        "organisation 'nood_112' says nothing it cannot do ('cannot')",
+        "organisation 'kindertelefoon' (for_children) says nothing it can do ('can')",
+    )
+
+
+def test_a_party_named_to_primary_pupils_needs_texts_for_children() -> None:
+    directory = small_directory()
+    del directory["organisations"]["kindertelefoon"]["for_children"]
+    assert_rejected(
+        run(directory=directory),
+        "organisation 'kindertelefoon' is named to primary-school pupils but has no 'for_children' texts",
+    )
+
+
+def test_texts_for_children_meet_the_b1_floor_and_keep_sentences_short() -> None:
+    directory = small_directory()
+    child = directory["organisations"]["kindertelefoon"]["for_children"]
+    child["cannot"] = ["Verantwoordelijkheidsverdeling onderwijsvoorzieningen."]
+    assert_rejected(run(directory=directory), "organisation 'kindertelefoon' for_children: Flesch-Douma")
+    child["cannot"] = ["Alles oplossen."]
+    child["can"] = [
+        "Je mag hier alles vertellen wat je dwarszit, ook als het over school gaat, over thuis of over vrienden."
+    ]
+    report = run(directory=directory)
+    assert_rejected(
+        report,
+        "organisation 'kindertelefoon' for_children: 9.0 words per sentence on average; for children at most 8.5",
+    )
+    assert not any("(at most 12)" in error for error in report.errors)  # fine for adults
+
+
+def test_a_route_only_children_take_keeps_sentences_short() -> None:
+    tree = small_tree()
+    tree["nodes"]["hulp"]["text"] = "Bel de Kindertelefoon als je wilt praten over iets."
+    tree["nodes"]["hulp"]["steps"][0]["why"] = "Je mag daar alles vertellen wat je wilt zeggen."
+    assert_rejected(run(tree), "node 'hulp' (primary school only): 9.0 words per sentence on average")
+
+
+def test_a_typed_word_on_two_options_is_rejected() -> None:
+    tree = small_tree()
+    tree["nodes"]["gevaar"]["options"][0]["words"] = "gevaar, nood"
+    tree["nodes"]["gevaar"]["options"][1]["words"] = "Nood, nee"
+    assert_rejected(run(tree), "node 'gevaar': the word 'nood' is on options 'ja' and 'nee'; give it to one")
+
+
+def test_a_typed_word_inside_another_options_phrase_is_rejected() -> None:
+    tree = small_tree()
+    tree["nodes"]["gevaar"]["options"][0]["words"] = "gevaar"
+    tree["nodes"]["gevaar"]["options"][1]["words"] = "geen gevaar"
+    assert_rejected(run(tree), "node 'gevaar': 'gevaar' (option 'ja') and 'geen gevaar' (option 'nee') overlap")
+
+
+def coverage_tree() -> dict[str, Any]:
+    """The small tree with a theme question: pesten reaches an outcome, ruzie only a person, anders by design."""
+    tree = small_tree()
+    tree["nodes"]["rol"]["options"][0]["next"] = "thema"
+    tree["nodes"]["thema"] = {
+        "type": "question",
+        "text": "Wat is er?",
+        "options": [
+            {"id": "pesten", "label": "Pesten", "next": "hulp", "set": {"theme": "pesten"}},
+            {"id": "ruzie", "label": "Ruzie", "next": "mens", "set": {"theme": "ruzie"}},
+            {"id": "anders", "label": "Iets anders", "next": "mens", "set": {"theme": "anders"}},
+        ],
+    }
+    return tree
+
+
+def test_the_role_theme_table_counts_outcomes_and_names_a_gap() -> None:
+    report = run(coverage_tree())
+    assert_rejected(report, "gap: role 'leerling_po' × theme 'ruzie' is offered but reaches no outcome")
+    assert report.coverage is not None
+    assert report.coverage.table().splitlines() == [
+        "            pesten ruzie anders",
+        "leerling_po      1   GAP   mens",
+    ]
+
+
+def test_a_theme_for_something_else_may_go_to_a_person_only() -> None:
+    tree = coverage_tree()
+    tree["nodes"]["thema"]["options"][1]["next"] = "hulp"
+    report = run(tree)
+    assert report.ok, report.errors
+    assert report.coverage is not None and report.coverage.gaps() == []
+
+
+async def test_tree_check_prints_the_role_theme_table(tmp_path: Path) -> None:
+    from tests.bot.test_cli import run as run_cli
+
+    code, out, _err = await run_cli(tmp_path, "tree", "check")
+    assert code == 0, out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Role × theme"))
+    header = lines[start + 1].split()
+    assert header[:2] == ["pesten", "emotioneel"] and {"zorg", "melding"} <= set(header)
+    rows = {line.split()[0]: line.split()[1:] for line in lines[start + 2 : start + 7]}
+    assert set(rows) == {"leerling_po", "leerling_vo", "ouder", "personeel", "anders"}
+    assert not any("GAP" in cells for cells in rows.values())
+
+
+def test_a_command_word_as_an_option_word_is_rejected() -> None:
+    tree = small_tree()
+    tree["nodes"]["gevaar"]["options"][1]["words"] = "nee, stop"
+    assert_rejected(run(tree), "node 'gevaar', option 'nee': 'stop' is a command word ('stop'), so it never picks")

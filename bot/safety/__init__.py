@@ -1,0 +1,1 @@
+"""Safety: hear danger in free text (crisis words), whatever state the conversation is in."""
