@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AXE    := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint typecheck locales extract-messages bench clean axe
+.PHONY: install run test lint typecheck locales compile-locales extract-messages bench clean axe
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,19 +15,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+LANGUAGES := en ar tr pl uk
+POT := bot/locales/messages.pot
+
 ## Compile the translation catalogs (bot/locales/<lang>/LC_MESSAGES/messages.po → .mo).
-locales: install
+compile-locales: install
 	@if ls bot/locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile --statistics -d bot/locales -D messages; fi
 
-## Collect every translatable text (code and tree) into messages.pot and update each catalog.
+## After a change to a text: extract → update every catalog (a changed text turns fuzzy) → compile.
+locales: extract-messages compile-locales
+
+## Collect every translatable text (code, tree, directory, canned replies) into messages.pot; update each
+## language's catalog (new texts empty, changed ones fuzzy: `make test` fails until they are translated).
 extract-messages: install
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o bot/locales/messages.pot bot
-	@if ls bot/locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel update --no-fuzzy-matching -i bot/locales/messages.pot -d bot/locales -D messages; fi
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o $(POT) bot
+	@for lang in $(LANGUAGES); do \
+		if [ -f bot/locales/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --ignore-obsolete -i $(POT) -d bot/locales -D messages -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i $(POT) -d bot/locales -D messages -l $$lang; fi; done
 
 ## Install, migrate the SQLite database in var/, and serve on http://127.0.0.1:8080/.
-run: locales
+run: compile-locales
 	$(BIN)/wegwijzer db upgrade
 	$(BIN)/wegwijzer serve
 
@@ -39,7 +49,7 @@ typecheck: install
 	$(BIN)/mypy
 
 ## Install, lint, type-check and run every test (needs PostgreSQL on 127.0.0.1:5432, see README).
-test: locales lint typecheck $(AXE)
+test: compile-locales lint typecheck $(AXE)
 	$(BIN)/pytest -q
 
 ## axe-core for the web chat's accessibility test, from the npm registry (the browser tests need Chromium too).
@@ -48,7 +58,7 @@ $(AXE):
 
 axe: $(AXE)
 
-bench: locales
+bench: compile-locales
 	$(BIN)/python -m bench.engine_bench
 
 clean:

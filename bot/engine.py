@@ -151,7 +151,7 @@ class Engine:
         slash = slash_command(text)
         if slash is not None:
             return slash is not Action.RESTART
-        labels = [_(option.label) for option in self.dialog.node(self.dialog.start).options]
+        labels = [option.label for option in self.dialog.node(self.dialog.start).options]
         return command_word(text) is not None or match_option(text, labels) is not None
 
     def _upgrade_tree(self, turn: Turn) -> bool:
@@ -186,7 +186,7 @@ class Engine:
                 node = self.dialog.node(node_id)
                 for index, option in enumerate(node.options):
                     if option.id == option_id:
-                        turn.user_said(_(option.label))
+                        turn.user_said(option.label)
                         await self._advance(turn, index)
                         return
             turn.say(
@@ -207,7 +207,7 @@ class Engine:
             await self._action(turn, slash)
             return
         node = self.dialog.node(turn.conversation.state)
-        labels = [_(option.label) for option in node.options]
+        labels = [option.label for option in node.options]
         index = exact_option(text, labels)
         if index is None:
             word = command_word(text)
@@ -216,7 +216,7 @@ class Engine:
                 return
             index = match_option(text, labels)
         if index is None:
-            index = match_words(text, [_(option.words) if option.words else None for option in node.options])
+            index = match_words(text, [option.words for option in node.options])
         if index is None:
             self._reask(turn)
         else:
@@ -260,7 +260,7 @@ class Engine:
             self._show(turn)
             return
         org = self.dialog.organisation(org_id)
-        org_name = _(org.short or org.name)
+        org_name = org.short or org.name
         turn.user_said(_("Meer over {name}").format(name=org_name))
         turn.say(
             card(self.dialog, conversation.state, org_id, bool(conversation.history), child=_is_child(conversation))

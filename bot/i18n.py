@@ -76,6 +76,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return (_active.get() or _SOURCE).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """The translation of ``message`` at the place ``context`` (a tree text's msgctxt)."""
+    return (_active.get() or _SOURCE).pgettext(context, message)
+
+
 def N_(message: str) -> str:  # noqa: N802  (the conventional name for "mark for extraction only")
     """Mark a string for extraction; translate it later with ``_()`` where it is shown."""
     return message

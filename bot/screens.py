@@ -52,16 +52,16 @@ def render(dialog: Dialog, node_id: str, can_go_back: bool, *, child: bool = Fal
     node = dialog.node(node_id)
     actions = actions_for(node, can_go_back)
     if node.type == "question":
-        options = tuple(Choice(option_key(node_id, o.id), _(o.label)) for o in node.options)
-        return [OutgoingMessage(_(node.text), options=options, actions=actions, kind="question")]
+        options = tuple(Choice(option_key(node_id, o.id), o.label) for o in node.options)
+        return [OutgoingMessage(node.text, options=options, actions=actions, kind="question")]
     if node.type == "handoff":
-        return [OutgoingMessage(_(node.text), kind="outcome")]
-    messages = [OutgoingMessage(_(node.text), kind="crisis" if node.urgent else "outcome")]
+        return [OutgoingMessage(node.text, kind="outcome")]
+    messages = [OutgoingMessage(node.text, kind="crisis" if node.urgent else "outcome")]
     for step in node.steps:
         org = dialog.organisation(step.organisation)
-        why = _(step.why) if step.why else _(texts_for(org, child).for_whom)
+        why = step.why or texts_for(org, child).for_whom
         messages.append(
-            OutgoingMessage(why, kind="party", title=_(org.name), contacts=contact_links(org, urgent=node.urgent))
+            OutgoingMessage(why, kind="party", title=org.name, contacts=contact_links(org, urgent=node.urgent))
         )
     messages.append(OutgoingMessage(_(SAFE_STEPS), options=more_buttons(dialog, node), actions=actions, kind="outcome"))
     return messages
@@ -72,7 +72,7 @@ def more_buttons(dialog: Dialog, node: Node) -> tuple[Choice, ...]:
     buttons = []
     for step in node.steps:
         org = dialog.organisation(step.organisation)
-        name = _(org.short or org.name)
+        name = org.short or org.name
         buttons.append(Choice(MORE_PREFIX + step.organisation, _("Meer over {name}").format(name=name)))
     return tuple(buttons)
 
@@ -82,13 +82,13 @@ def card(dialog: Dialog, node_id: str, org_id: str, can_go_back: bool, *, child:
     node = dialog.node(node_id)
     org = dialog.organisation(org_id)
     words = texts_for(org, child)
-    lines = [_("Voor wie: {who}").format(who=_(words.for_whom))]
+    lines = [_("Voor wie: {who}").format(who=words.for_whom)]
     if words.can:
         lines.append(_("Dit kunnen ze:"))
-        lines += [f"• {_(item)}" for item in words.can]
+        lines += [f"• {item}" for item in words.can]
     if words.cannot:
         lines.append(_("Dit kunnen ze niet:"))
-        lines += [f"• {_(item)}" for item in words.cannot]
+        lines += [f"• {item}" for item in words.cannot]
     lines += [detail for contact in org.contact if (detail := contact_detail(contact))]
     lines += cost_lines(org)
     return OutgoingMessage(
@@ -96,7 +96,7 @@ def card(dialog: Dialog, node_id: str, org_id: str, can_go_back: bool, *, child:
         options=more_buttons(dialog, node),
         actions=actions_for(node, can_go_back),
         kind="card",
-        title=_(org.name),
+        title=org.name,
         contacts=contact_links(org, urgent=node.urgent),
     )
 
@@ -120,8 +120,8 @@ def contact_link(contact: Contact, *, urgent: bool = False) -> ContactLink | Non
 def contact_detail(contact: Contact) -> str | None:
     """A contact's words for the card: where to find a person, or a number's hours and notes."""
     if contact.kind == "in_person":
-        return _(contact.value)
-    extra = [_(text) for text in (contact.hours, contact.note) if text]
+        return contact.value
+    extra = [text for text in (contact.hours, contact.note) if text]
     if not extra:
         return None
     return f"{contact.value.removeprefix('https://')}: " + " ".join(extra)

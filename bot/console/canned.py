@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.i18n import _
+from bot.i18n import pgettext
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ class Canned:
 
     def translated(self) -> str:
         """The text in the language that is active (``I18n.use(conversation.locale)``)."""
-        return _(self.text)
+        return pgettext(f"canned {self.id}: text", self.text)
 
 
 def load_canned(path: Path = CANNED_FILE) -> dict[str, Canned]:

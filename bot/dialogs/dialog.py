@@ -18,6 +18,8 @@ from pydantic import ValidationError
 from transitions import Machine, MachineError
 
 from bot.dialogs.model import Directory, Node, Organisation, Tree
+from bot.dialogs.places import translate_directory, translate_tree
+from bot.i18n import SOURCE_LOCALE, current_locale, pgettext
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +90,17 @@ def references(tree: Tree, directory: Directory) -> list[str]:
 
 
 class Dialog:
-    """One version of the beslisboom: its nodes, organisations and shared machine."""
+    """One version of the beslisboom: its nodes, organisations and shared machine.
+
+    ``tree`` and ``directory`` hold the Dutch source. ``node()`` and ``organisation()`` answer in the language
+    that is active (``I18n.use``): a translated copy per language, built once from the catalogs, each text
+    looked up by its place (``bot.dialogs.places``).
+    """
 
     def __init__(self, tree: Tree, directory: Directory) -> None:
         self.tree = tree
         self.directory = directory
+        self._views: dict[str, tuple[Tree, Directory]] = {SOURCE_LOCALE: (tree, directory)}
         self.version = tree.version
         self.start = tree.start
         self.machine = Machine(
@@ -112,14 +120,23 @@ class Dialog:
         tree, directory = parse(read_yaml(tree_file), read_yaml(directory_file))
         return cls(tree, directory)
 
+    def view(self) -> tuple[Tree, Directory]:
+        """The tree and directory in the active language."""
+        locale = current_locale()
+        view = self._views.get(locale)
+        if view is None:
+            view = (translate_tree(self.tree, pgettext), translate_directory(self.directory, pgettext))
+            self._views[locale] = view
+        return view
+
     def node(self, node_id: str) -> Node:
-        return self.tree.nodes[node_id]
+        return self.view()[0].nodes[node_id]
 
     def has(self, node_id: str) -> bool:
         return node_id in self.tree.nodes
 
     def organisation(self, org_id: str) -> Organisation:
-        return self.directory.organisations[org_id]
+        return self.view()[1].organisations[org_id]
 
     def choose(self, state: str, option_id: str) -> str:
         """Fire ``option_id`` from ``state`` on the shared machine and return the new state."""

@@ -1,7 +1,9 @@
-"""A Babel extraction method for the tree and directory YAML, so their texts land in the catalogs.
+"""A Babel extraction method for the tree, the directory and the canned replies, so their texts reach the catalogs.
 
-babel.cfg maps ``bot/dialogs/*.yaml`` to the ``wegwijzer_yaml`` extractor (an entry point in pyproject.toml);
-``make extract-messages`` runs it.
+Every text is extracted with its place as ``msgctxt`` (``bot.dialogs.places``; canned replies as
+"canned ID: label|text"), by the same walk the bot uses to look them up. babel.cfg maps ``dialogs/*.yaml``
+and ``console/*.yaml`` to the ``wegwijzer_yaml`` extractor (an entry point in pyproject.toml);
+``make extract-messages`` runs it. Numbers, addresses and websites are never extracted.
 """
 
 from __future__ import annotations
@@ -11,30 +13,29 @@ from typing import IO, Any
 
 import yaml
 
-from bot.dialogs.model import TRANSLATABLE_KEYS
+from bot.dialogs.model import Directory, Tree
+from bot.dialogs.places import translate_directory, translate_tree
 
-Extracted = tuple[int, str, str, list[str]]
+Extracted = tuple[int, str, tuple[str, str], list[str]]
 
 
 def extract_yaml(
     fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
 ) -> Iterator[Extracted]:
-    """Yield (line, funcname, message, comments) for every user-facing text in a YAML file."""
-    root = yaml.compose(fileobj.read().decode("utf-8"))
-    if root is not None:
-        yield from _walk(root, None)
+    """Yield (line, "pgettext", (place, text), comments) for every user-facing text in a YAML file."""
+    data = yaml.safe_load(fileobj.read().decode("utf-8"))
+    found: list[tuple[str, str]] = []
 
+    def record(place: str, text: str) -> str:
+        found.append((place, text))
+        return text
 
-def _walk(node: yaml.Node, key: str | None) -> Iterator[Extracted]:
-    if isinstance(node, yaml.MappingNode):
-        in_person = any(str(k.value) == "kind" and getattr(v, "value", None) == "in_person" for k, v in node.value)
-        for key_node, value_node in node.value:
-            child_key = str(key_node.value)
-            if in_person and child_key == "value":  # where to find a person: Dutch text, not a number
-                child_key = "text"
-            yield from _walk(value_node, child_key)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _walk(item, key)
-    elif isinstance(node, yaml.ScalarNode) and key in TRANSLATABLE_KEYS and node.value:
-        yield node.start_mark.line + 1, "_", str(node.value), [f"yaml key: {key}"]
+    if isinstance(data, dict) and "nodes" in data:
+        translate_tree(Tree.model_validate(data), record)
+    elif isinstance(data, dict) and "organisations" in data:
+        translate_directory(Directory.model_validate(data), record)
+    elif isinstance(data, dict) and "replies" in data:
+        for reply in data["replies"]:
+            found += [(f"canned {reply['id']}: {key}", str(reply[key])) for key in ("text",)]
+    for place, text in found:
+        yield 0, "pgettext", (place, text), [f"place: {place}"]

@@ -118,9 +118,3 @@ class Organisation(Strict):
 
 class Directory(Strict):
     organisations: dict[str, Organisation]
-
-
-# Keys whose values are user-facing text, for extraction into the catalogs.
-TRANSLATABLE_KEYS = frozenset(
-    {"text", "label", "why", "name", "for_whom", "can", "cannot", "hours", "note", "words", "short"}
-)

@@ -76,7 +76,7 @@ def crisis_help(dialog: Dialog, kind: CrisisKind, *, offer_person: bool) -> list
     for org_id in found.organisations:
         org = dialog.organisation(org_id)
         messages.append(
-            OutgoingMessage(_(org.for_whom), kind="crisis", title=_(org.name), contacts=contact_links(org, urgent=True))
+            OutgoingMessage(org.for_whom, kind="crisis", title=org.name, contacts=contact_links(org, urgent=True))
         )
     if offer_person:
         messages.append(
@@ -117,7 +117,7 @@ def named_phone_links(dialog: Dialog, org_ids: tuple[str, ...]) -> tuple[Contact
             link = contact_link(contact, urgent=True)
             if link is None or contact.kind != "phone":
                 continue
-            name = _(org.name)
+            name = org.name
             label = link.label if name == contact.value else f"{link.label} {name}"
             links.append(ContactLink(link.kind, label, link.value, link.href, urgent=True))
     return tuple(links)

@@ -22,7 +22,7 @@ WELCOME = "Hi, good that you are here. I am reading along. Tell me what is going
 def english(directory: Path) -> I18n:
     """Dutch plus a small English catalog compiled into ``directory`` (as ``make locales`` would)."""
     catalog = Catalog(locale="en")
-    catalog.add(WELKOM, WELCOME)
+    catalog.add(WELKOM, WELCOME, context="canned welkom: text")
     catalog.add("Je praat nu met {name} van de chat-ondersteuning.", "You are now talking to {name} of our support.")
     target = directory / "en" / "LC_MESSAGES"
     target.mkdir(parents=True)
