@@ -11,21 +11,13 @@ import logging
 from bot.dialogs.dialog import Dialog, TreeError
 from bot.handoff import HandoffGate, RecordingHandoff
 from bot.i18n import I18n, _
+from bot.languages import LANGUAGE_PREFIX, Languages
 from bot.locks import KeyedLocks
 from bot.matching import clean, command_word, exact_option, match_option, match_words, slash_command
 from bot.messages import Action, ConversationKey, IncomingMessage, OutgoingMessage, Reply
 from bot.safety.crisis import CrisisDetector
 from bot.safety.help import crisis_help, missing_organisations
-from bot.screens import (
-    ACTION_PREFIX,
-    LANGUAGE_PREFIX,
-    MORE_PREFIX,
-    OPTION_PREFIX,
-    action,
-    card,
-    language_menu,
-    render,
-)
+from bot.screens import ACTION_PREFIX, MORE_PREFIX, OPTION_PREFIX, action, card, render
 from bot.turn import Turn
 from storage.models import Conversation
 from storage.repository import ConversationStore
@@ -52,6 +44,7 @@ class Engine:
         self.max_text_chars = max_text_chars
         self.handoff: HandoffGate = handoff or RecordingHandoff(dialog)
         self.crisis = crisis or CrisisDetector.load(i18n.locales)
+        self.languages = Languages(i18n)
         missing = missing_organisations(dialog)
         if missing:
             raise TreeError([f"the crisis help needs organisation '{org_id}' in the directory" for org_id in missing])
@@ -90,7 +83,7 @@ class Engine:
         return Conversation(
             channel=message.channel,
             chat_id=message.chat_id,
-            locale=self.i18n.pick(message.locale_hint),
+            locale=self.i18n.default,  # a hint of another language gets the offer (Languages.offer)
             state=self.dialog.start,
             tree_version=self.dialog.version,
         )
@@ -118,6 +111,9 @@ class Engine:
             return
         if is_new or conversation.status == "ended":
             conversation.status = "bot"
+            offered = self.languages.offered(message.locale_hint) if is_new else None
+            if offered is not None:
+                turn.say(self.languages.offer(offered, conversation.locale))
             self._show(turn)
             if not self._means_something(message, text):
                 return
@@ -152,7 +148,8 @@ class Engine:
         if slash is not None:
             return slash is not Action.RESTART
         labels = [option.label for option in self.dialog.node(self.dialog.start).options]
-        return command_word(text) is not None or match_option(text, labels) is not None
+        understood = command_word(text) is not None or match_option(text, labels) is not None
+        return understood or self.languages.typed(text) is not None
 
     def _upgrade_tree(self, turn: Turn) -> bool:
         """Move a conversation to the current tree version; True when it had to start again."""
@@ -175,7 +172,7 @@ class Engine:
                 await self._action(turn, Action(name))
                 return
         elif key.startswith(LANGUAGE_PREFIX):
-            self._set_language(turn, key.removeprefix(LANGUAGE_PREFIX))
+            await self._set_language(turn, key.removeprefix(LANGUAGE_PREFIX))
             return
         elif key.startswith(MORE_PREFIX):
             self._more(turn, key.removeprefix(MORE_PREFIX))
@@ -218,7 +215,7 @@ class Engine:
         if index is None:
             index = match_words(text, [option.words for option in node.options])
         if index is None:
-            self._reask(turn)
+            await self._not_understood(turn, text)
         else:
             await self._advance(turn, index)
 
@@ -266,6 +263,19 @@ class Engine:
             card(self.dialog, conversation.state, org_id, bool(conversation.history), child=_is_child(conversation))
         )
 
+    async def _not_understood(self, turn: Turn, text: str) -> None:
+        """A language asked for by name switches; words of another language get the offer; else ask again."""
+        locale = turn.conversation.locale
+        asked = self.languages.typed(text)
+        if asked is not None:
+            await self._set_language(turn, asked)
+            return
+        guessed = self.languages.guess(text)
+        if guessed is not None and guessed != locale:
+            turn.say(self.languages.offer(guessed, locale))
+            return
+        self._reask(turn)
+
     def _reask(self, turn: Turn) -> None:
         """Say we did not understand; a question is shown again, an outcome only by its buttons (not all again)."""
         conversation = turn.conversation
@@ -302,7 +312,7 @@ class Engine:
             urgent = node.urgent or "crisis" in conversation.facts
             await self.handoff.request(turn, urgent=urgent, witte_vlek=False)
         elif name is Action.LANGUAGE:
-            turn.say(language_menu(self.i18n.locales))
+            turn.say(self.languages.menu())
         elif name is Action.STOP:
             conversation.status = "ended"
             conversation.history = []
@@ -318,11 +328,13 @@ class Engine:
             turn.say(OutgoingMessage(_(HELP_TEXT), kind="notice"))
             self._show(turn)
 
-    def _set_language(self, turn: Turn, code: str) -> None:
+    async def _set_language(self, turn: Turn, code: str) -> None:
+        """Switch the language and keep the place: in the tree (its screen again) or in the queue."""
         if self.i18n.offers(code):
             turn.conversation.locale = code
         with self.i18n.use(turn.conversation.locale):
-            self._show(turn)
+            if not await self.handoff.where(turn):
+                self._show(turn)
 
 
 def _is_child(conversation: Conversation) -> bool:

@@ -29,6 +29,9 @@ class HandoffGate(Protocol):
     async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
         """If the conversation is with a person, handle ``message`` and return True."""
 
+    async def where(self, turn: Turn) -> bool:
+        """If the conversation is with a person (or waits for one), say so and return True."""
+
 
 class RecordingHandoff:
     """Records that the user asked for a person and says honestly what happens next."""
@@ -54,4 +57,7 @@ class RecordingHandoff:
         )
 
     async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
+        return False
+
+    async def where(self, turn: Turn) -> bool:
         return False

@@ -6,26 +6,31 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
 
 from bot.messages import Action
 
-# Typed words that mean a global action, in every language we offer. Dutch first; more with each catalog.
-COMMAND_WORDS: dict[str, Action] = {
-    "terug": Action.BACK,
-    "vorige": Action.BACK,
-    "back": Action.BACK,
-    "opnieuw": Action.RESTART,
-    "restart": Action.RESTART,
-    "mens": Action.HUMAN,
-    "praat met een mens": Action.HUMAN,
-    "human": Action.HUMAN,
-    "taal": Action.LANGUAGE,
-    "language": Action.LANGUAGE,
-    "stop": Action.STOP,
-    "stoppen": Action.STOP,
-    "help": Action.HELP,
-    "hulp": Action.HELP,
-}
+COMMAND_WORDS_FILE = Path(__file__).resolve().parent / "command_words.yaml"
+
+
+def load_command_words(path: Path = COMMAND_WORDS_FILE) -> dict[str, Action]:
+    """Folded typed words → the global action they mean, in every language of ``command_words.yaml``."""
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    words: dict[str, Action] = {}
+    for locale, entry in data.items():
+        for name, listed in entry["actions"].items():
+            action = Action[name.upper()]
+            for word in listed:
+                folded = fold(word)
+                if words.get(folded, action) is not action:
+                    raise ValueError(f"{path.name}: '{word}' ({locale}) means two different actions")
+                words[folded] = action
+    return words
+
+
 # Only as a slash command: "start" is also a word people type as an answer.
 SLASH_ONLY: dict[str, Action] = {"start": Action.RESTART}
 MATCH_CUTOFF = 0.8
@@ -47,6 +52,9 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w\s]", " ", bare).split())
+
+
+COMMAND_WORDS = load_command_words()
 
 
 def slash_command(text: str) -> Action | None:

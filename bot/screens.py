@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from bot.dialogs.dialog import Dialog
 from bot.dialogs.model import ChildTexts, Contact, Node, Organisation
-from bot.i18n import _, language_name
+from bot.i18n import _
 from bot.messages import Action, Choice, ContactLink, OutgoingMessage
 
 OPTION_PREFIX = "opt:"
 ACTION_PREFIX = "cmd:"
-LANGUAGE_PREFIX = "lang:"
 MORE_PREFIX = "more:"
 SAFE_STEPS = "Neem alleen de stappen waar jij je veilig bij voelt."
 
@@ -134,8 +133,3 @@ def cost_lines(org: Organisation) -> list[str]:
     if org.anonymous:
         lines.append(_("Je hoeft je naam niet te zeggen."))
     return lines
-
-
-def language_menu(codes: tuple[str, ...]) -> OutgoingMessage:
-    options = tuple(Choice(LANGUAGE_PREFIX + code, language_name(code)) for code in codes)
-    return OutgoingMessage(_("In welke taal wil je verder?"), options=options, kind="question")

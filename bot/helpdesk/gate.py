@@ -12,6 +12,7 @@ import logging
 from bot.helpdesk import texts
 from bot.helpdesk.desk import Helpdesk
 from bot.i18n import _
+from bot.languages import LANGUAGE_PREFIX
 from bot.matching import command_word, slash_command
 from bot.messages import Action, IncomingMessage
 from bot.safety.help import emergency_numbers
@@ -66,6 +67,8 @@ class HelpdeskGate:
         if turn.crisis is not None:
             await self.desk.crisis(handoff, turn.crisis)
         command = _command(message)
+        if command is Action.LANGUAGE or (message.choice or "").startswith(LANGUAGE_PREFIX):
+            return False  # the engine switches the language; the place in the queue stays (``where``)
         if command is Action.STOP:
             turn.lines.append(Line("system", "De gebruiker is gestopt."))
             await self.desk.user_left(handoff)
@@ -88,6 +91,15 @@ class HelpdeskGate:
                 if await self.desk.handoffs.count_message(handoff.id) == 0:
                     turn.say(texts.message_kept())
                 await self.desk.queue_changed()
+        return True
+
+    async def where(self, turn: Turn) -> bool:
+        if turn.conversation.status not in WITH_A_PERSON:
+            return False
+        handoff = await self._open(turn)
+        if handoff is None:
+            return False
+        await self._where(turn, handoff)
         return True
 
     async def _open(self, turn: Turn) -> Handoff | None:
@@ -132,12 +144,15 @@ class HelpdeskGate:
             turn.say(texts.still_waiting(place, await self.desk.estimate()))
 
 
+PASSED = (Action.STOP.value, Action.HUMAN.value, Action.LANGUAGE.value)
+
+
 def _command(message: IncomingMessage) -> Action | None:
-    """``stop`` or ``mens`` (typed, as a slash command or a button); other words go to the agent."""
+    """``stop``, ``mens`` or ``taal`` (typed, as a slash command or a button); other words go to the agent."""
     if message.choice is not None and message.choice.startswith(ACTION_PREFIX):
         name = message.choice.removeprefix(ACTION_PREFIX)
-        return Action(name) if name in (Action.STOP.value, Action.HUMAN.value) else None
+        return Action(name) if name in PASSED else None
     if message.text:
         found = slash_command(message.text) or command_word(message.text)
-        return found if found in (Action.STOP, Action.HUMAN) else None
+        return found if found in PASSED else None
     return None

@@ -3,8 +3,10 @@
 The phrases are data, one file per locale (``crisis.<locale>.yaml``; its header explains the format). A text is
 read the way a child types it, in this order:
 
-1. fold: lower case, no accents, no apostrophes (``m'n`` → ``mn``); ``. ! ? ;`` and new lines end a sentence;
-2. per word: ``normalise`` (chat spelling → word, ``k`` → ``ik``); letters typed three times or more squeezed;
+1. fold: lower case, no accents (a stroke too: ``ł`` → ``l``), no apostrophes (``m'n`` → ``mn``); ``. ! ? ;`` and
+   new lines end a sentence;
+2. per word: the locale's ``letters`` (a letter typed for another: Ukrainian on a Russian keyboard, ``ы`` → ``и``),
+   then ``normalise`` (chat spelling → word, ``k`` → ``ik``); letters typed three times or more squeezed;
    a run-together word that splits into known words is split (``ikwildood`` → ``ik wil dood``);
 3. ``ignore``: idioms (``dood van het lachen``) are cut out, each with a ``why`` in the data;
 4. a phrase matches when all its terms occur within ``window`` words, in any order (or in the given order),
@@ -46,6 +48,7 @@ _LOCALE = re.compile(r"[a-z]{2,3}(_[A-Za-z]{2,4})?")
 _SENTENCE_END = re.compile(r"[.!?;\n\r\u2028\u2029]+")
 _TOKEN = re.compile(rf"[^\W_]+|\{BREAK}")
 _REPEAT = re.compile(r"(.)\1{2,}")
+_STROKES = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe"})  # not NFKD's
 Word = tuple[str, frozenset[int]]  # a normalised word and the ids of the terms it matches
 _BREAK: Word = (BREAK, frozenset())
 
@@ -96,6 +99,7 @@ class _File(_Strict):
     version: Literal[1]
     window: int = Field(ge=1)
     reach: int = Field(ge=0)
+    letters: dict[str, str] = {}
     normalise: dict[str, str]
     not_typos: list[_Explained]
     groups: dict[str, list[str]]
@@ -117,8 +121,8 @@ def fold(text: str) -> list[str]:
     """Lower case words without accents or apostrophes; ``BREAK`` where a sentence ends."""
     text = unicodedata.normalize("NFKD", text.casefold())
     if not text.isascii():
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _TOKEN.findall(_SENTENCE_END.sub(f" {BREAK} ", re.sub(r"['’‘`´]", "", text)))
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_STROKES)
+    return _TOKEN.findall(_SENTENCE_END.sub(f" {BREAK} ", re.sub(r"['’‘`´ʼ]", "", text)))
 
 
 def _one_typo(a: str, b: str) -> bool:
@@ -151,6 +155,10 @@ class _Phrases:
     def __init__(self, path: Path) -> None:
         self.path = path
         data = _read(path)
+        for old, new in data.letters.items():
+            if len(old) != 1 or fold(old) != [old] or (new and fold(new) != [new]):
+                raise CrisisDataError(f"{path}: letters {old!r}: {new!r}: one folded letter, read as a word or nothing")
+        self._letters = str.maketrans(data.letters)
         self._groups = data.groups
         self._normalise = {self._word(k): tuple(map(self._word, v.split())) for k, v in data.normalise.items()}
         self._terms: list[tuple[frozenset[str], frozenset[str], frozenset[str]]] = []  # words, stems, !words
@@ -189,9 +197,9 @@ class _Phrases:
 
     def _word(self, word: str) -> str:
         folded = fold(word)
-        if len(folded) != 1 or folded[0] == BREAK:
+        if len(folded) != 1 or folded[0] == BREAK or not (read := folded[0].translate(self._letters)):
             raise CrisisDataError(f"{self.path}: {word!r} is not one word")
-        return folded[0]
+        return read
 
     def _term(self, spec: str, depth: int = 0) -> int:
         """Compile ``word|stem*|@group|!word`` to a term id (one id per distinct term)."""
@@ -230,9 +238,11 @@ class _Phrases:
         """The normalised word(s) for one typed word, each with the terms it matches."""
         if (cached := self._cache.get(raw)) is not None:
             return cached
-        word, words = raw, None
-        if _REPEAT.search(raw):
-            squeezed = [_REPEAT.sub(r"\1\1", raw), _REPEAT.sub(r"\1", raw)]
+        word, words = raw.translate(self._letters), None
+        if not word:  # a word of letters that are read as nothing
+            return ()
+        if _REPEAT.search(word):
+            squeezed = [_REPEAT.sub(r"\1\1", word), _REPEAT.sub(r"\1", word)]
             word = next((w for w in squeezed if w in self._known), squeezed[0])
         ids = self._match(word)
         if word in self._normalise:
