@@ -27,8 +27,8 @@ from aiohttp import web
 from bot.appkeys import ENGINE, HUB, I18N, SETTINGS, STORE
 from bot.channels import web_session as session
 from bot.channels.web_socket import CHANNEL, WebChannel
+from bot.channels.web_texts import MENU, ROW
 from bot.i18n import gettext, ngettext, text_direction
-from bot.messages import Action
 from bot.screens import action
 
 logger = logging.getLogger(__name__)
@@ -42,8 +42,6 @@ OUR_PREFIXES = ("/chat/", STATIC_PREFIX)
 HSTS = "max-age=31536000"
 # The global actions. On one row: Terug (only on a screen that offers a way back) and "Praat met een mens";
 # the rarer ones wait in the "Meer" menu, each with a line that says what it does (the template has those).
-ROW = (Action.BACK, Action.HUMAN)
-MENU = (Action.RESTART, Action.LANGUAGE, Action.STOP)
 
 WEB_CHANNEL = web.AppKey("web_channel", WebChannel)
 WEB_TEMPLATES = web.AppKey("web_templates", jinja2.Environment)
@@ -137,8 +135,7 @@ async def _render(request: web.Request, *, embedded: bool) -> web.Response:
     if token is None:
         token = session.new_token()
     conversation = None if fresh else await app[STORE].load(CHANNEL, session.chat_id_for(token))
-    hint = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip() or None
-    locale = conversation.locale if conversation is not None else i18n.pick(hint)
+    locale = conversation.locale if conversation is not None else i18n.default  # the welcome offers another
     with i18n.use(locale):
         html = (
             app[WEB_TEMPLATES]
@@ -152,6 +149,7 @@ async def _render(request: web.Request, *, embedded: bool) -> web.Response:
                 max_text_chars=app[SETTINGS].max_text_chars,
                 row={name.value: action(name) for name in ROW},
                 menu={name.value: action(name) for name in MENU},
+                t=app[WEB_CHANNEL].texts.of(locale),
             )
         )
     response = web.Response(text=html, content_type="text/html")

@@ -15,11 +15,12 @@ Server → client::
 
     message = {"text", "sender": "user|bot|agent|system", "kind", "author", "options": [{"key", "label"}],
                "actions": [{"key", "label"}], "title": str | null,
-               "contacts": [{"kind", "label", "value", "href", "urgent"}]}
+               "contacts": [{"kind", "label", "verb", "shown", "value", "href", "urgent"}]}
 
 ``kind`` is text | question | outcome | party | card | crisis | notice | agent. ``contacts`` are numbers and
 links as data: the page makes each a link to its ``href`` (``tel:`` with every digit, https, ``mailto:``)
-and never looks for numbers in ``text``.
+and never looks for numbers in ``text``. A contact's ``label`` is its whole text ("Bel 0800-0432");
+``verb`` and ``shown`` are its two parts, so the page keeps a number left to right in a right-to-left language.
 
 Texts are plain text; the page renders them with ``textContent``, never as HTML.
 """
@@ -114,7 +115,16 @@ def message(
         "actions": choices(actions),
         "title": title,
         "contacts": [
-            {"kind": c.kind, "label": c.shown(), "value": c.value, "href": c.href, "urgent": c.urgent} for c in contacts
+            {
+                "kind": c.kind,
+                "label": c.shown(),
+                "verb": c.label,
+                "shown": c.value.removeprefix("https://"),
+                "value": c.value,
+                "href": c.href,
+                "urgent": c.urgent,
+            }
+            for c in contacts
         ],
     }
 

@@ -21,6 +21,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bot.channels import web_frames as frames
 from bot.channels.web_limits import MAX_SOCKETS, TOO_MANY_TABS, TokenBucket
 from bot.channels.web_session import chat_id_for, is_secure, new_token, same_origin, set_token, token_of
+from bot.channels.web_texts import PageTexts
 from bot.engine import Engine
 from bot.i18n import N_, I18n, _, text_direction
 from bot.messages import IncomingMessage, OutgoingMessage
@@ -51,6 +52,7 @@ class Socket:
         self.lock = asyncio.Lock()
         self.bucket = TokenBucket(clock=clock)
         self.opened = next(_opened)  # the lowest is the oldest page of its chat
+        self.lang: str | None = None  # the language the page shows now
 
     async def send(self, text: str) -> bool:
         """Send one frame; False when the page has gone."""
@@ -73,6 +75,7 @@ class WebChannel:
         self.store = store
         self.i18n = i18n
         self.sockets: dict[str, set[Socket]] = defaultdict(set)
+        self.texts = PageTexts(i18n)
         self.clock: Callable[[], float] = time.monotonic  # for the frame rate limit; tests replace it
         self._closing: set[asyncio.Task[bool]] = set()
 
@@ -88,7 +91,7 @@ class WebChannel:
         locale = await self.locale(chat_id)
         text = frames.frame(
             "messages",
-            **self._lang(locale),
+            **self._lang(locale, with_texts=True),
             reply_to=None,
             duplicate=False,
             messages=[frames.outgoing(m) for m in messages],
@@ -106,18 +109,23 @@ class WebChannel:
         """The whole conversation so far, with the buttons that work now."""
         conversation = await self.store.load(CHANNEL, chat_id)
         if conversation is None or conversation.id is None:
-            return frames.frame("history", **self._lang(self.i18n.default), messages=[])
+            return frames.frame("history", **self._lang(self.i18n.default, with_texts=True), messages=[])
         entries = await self.store.transcript(conversation.id)
         screen = await self.engine.screen(CHANNEL, chat_id)
-        return frames.frame("history", **self._lang(conversation.locale), messages=frames.history(entries, screen))
+        lang = self._lang(conversation.locale, with_texts=True)
+        return frames.frame("history", **lang, messages=frames.history(entries, screen))
 
     async def close_all(self) -> None:
         """Close every open page's socket (the pages reconnect by themselves)."""
         sockets = [socket for group in self.sockets.values() for socket in group]
         await asyncio.gather(*(s.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stops") for s in sockets))
 
-    def _lang(self, locale: str) -> dict[str, str]:
-        return {"lang": locale, "dir": text_direction(locale)}
+    def _lang(self, locale: str, *, with_texts: bool = False) -> dict[str, Any]:
+        """The frame's language; ``with_texts``: also the page's own texts, so it can switch without a reload."""
+        fields: dict[str, Any] = {"lang": locale, "dir": text_direction(locale)}
+        if with_texts:
+            fields["ui"] = self.texts.of(locale)
+        return fields
 
     async def _broadcast(self, chat_id: str, text: str, skip: Socket | None = None) -> None:
         for socket in list(self.sockets.get(chat_id, ())):
@@ -166,6 +174,7 @@ class WebChannel:
             hint = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip() or None
             await self.engine.handle(IncomingMessage(CHANNEL, chat_id, locale_hint=hint))
             logger.info("web chat started")
+        socket.lang = await self.locale(chat_id)
         await socket.send(await self.history(chat_id))
 
     def _make_room(self, chat_id: str) -> None:
@@ -203,7 +212,11 @@ class WebChannel:
             return
         fields: dict[str, Any] = {"reply_to": frame.id, "duplicate": reply.duplicate}
         messages = [frames.outgoing(m) for m in reply.messages]
-        await socket.send(frames.frame("messages", **self._lang(locale), **fields, messages=messages))
+        switched = socket.lang != locale  # the page shows another language: send its texts along
+        socket.lang = locale
+        await socket.send(
+            frames.frame("messages", **self._lang(locale, with_texts=switched), **fields, messages=messages)
+        )
         if len(self.sockets.get(chat_id, ())) > 1 and not reply.duplicate:
             await self._broadcast(chat_id, await self.history(chat_id), skip=socket)
 

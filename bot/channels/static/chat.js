@@ -158,11 +158,35 @@
     }
   }
 
+  // A frame in another language: the page's own texts come with it (ui), so the page switches in place.
   function followLanguage(data) {
     const html = document.documentElement;
     if (!data.lang || data.lang === html.lang) return false;
-    window.location.reload(); // the page's own texts come in the new language from the server
-    return true;
+    if (!data.ui) {
+      window.location.reload(); // an older server: the page's texts come in the new language from it
+      return true;
+    }
+    const ui = data.ui;
+    html.lang = data.lang;
+    html.dir = data.dir || "ltr";
+    document.title = ui.title;
+    document.querySelectorAll("[data-t]").forEach((node) => {
+      if (ui[node.dataset.t] !== undefined) node.textContent = ui[node.dataset.t];
+    });
+    document.querySelectorAll("[data-t-placeholder]").forEach((node) => {
+      node.placeholder = ui[node.dataset.tPlaceholder] || node.placeholder;
+    });
+    document.querySelectorAll("[data-t-aria-label]").forEach((node) => {
+      node.setAttribute("aria-label", ui[node.dataset.tAriaLabel] || node.getAttribute("aria-label"));
+    });
+    document.querySelectorAll("[data-t-label]").forEach((node) => {
+      node.dataset.label = ui[node.dataset.tLabel] || node.dataset.label;
+    });
+    for (const [key, value] of Object.entries({
+      you: ui.you, staff: ui.staff, connecting: ui.connecting, offline: ui.offline,
+      typing: ui.typing, failed: ui.failed, newWindow: ui.new_window,
+    })) root.dataset[key] = value;
+    return false; // go on and show the frame's messages
   }
 
   // ---- Showing messages: a party's name in bold, the text, then its numbers and links as buttons.
@@ -217,7 +241,15 @@
     const link = document.createElement("a");
     link.className = `contact contact-${contact.kind}${contact.urgent ? " urgent" : ""}`;
     link.href = contact.href;
-    link.textContent = contact.label;
+    if (contact.verb && contact.shown) {
+      // "Bel" in the page's language, the number or address always left to right (also in Arabic)
+      const value = document.createElement("bdi");
+      value.dir = "ltr";
+      value.textContent = contact.shown;
+      link.append(document.createTextNode(`${contact.verb} `), value);
+    } else {
+      link.textContent = contact.label;
+    }
     link.dir = "auto";
     if (contact.href.startsWith("https://")) {
       link.rel = "noopener noreferrer";
