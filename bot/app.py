@@ -24,8 +24,8 @@ from bot.helpdesk.desk import Helpdesk
 from bot.helpdesk.gate import HelpdeskGate
 from bot.helpdesk.hours import OpeningHours
 from bot.hub import ChannelHub
-from bot.i18n import I18n
-from bot.settings import Settings
+from bot.i18n import I18n, MissingCatalog
+from bot.settings import Settings, SettingsError, env_name
 from storage.database import create_engine
 from storage.models import utcnow
 from storage.repository import ConversationStore
@@ -44,7 +44,10 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     app = web.Application(client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[DIALOG] = dialog or Dialog.load()
-    app[I18N] = I18n(settings.locales)
+    try:
+        app[I18N] = I18n(settings.locales)
+    except MissingCatalog as exc:
+        raise SettingsError(f"Setting 'locales' ({env_name('locales')}): {exc}") from None
     app[HUB] = ChannelHub()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_helpdesk)

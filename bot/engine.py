@@ -10,7 +10,7 @@ import logging
 
 from bot.dialogs.dialog import Dialog, TreeError
 from bot.handoff import HandoffGate, RecordingHandoff
-from bot.i18n import I18n, _
+from bot.i18n import N_, I18n, _
 from bot.languages import LANGUAGE_PREFIX, Languages
 from bot.locks import KeyedLocks
 from bot.matching import clean, command_word, exact_option, match_option, match_words, slash_command
@@ -342,8 +342,8 @@ def _is_child(conversation: Conversation) -> bool:
     return conversation.facts.get("role") == "leerling_po"
 
 
-EDITED_TEXT = "Je hebt een bericht aangepast. Ik lees alleen nieuwe berichten. Stuur het gerust opnieuw."
-HELP_TEXT = (
+EDITED_TEXT = N_("Je hebt een bericht aangepast. Ik lees alleen nieuwe berichten. Stuur het gerust opnieuw.")
+HELP_TEXT = N_(
     "Kies steeds een antwoord, of typ het nummer.\n"
     "Typ 'terug' voor de vorige vraag.\n"
     "Typ 'opnieuw' om opnieuw te beginnen.\n"

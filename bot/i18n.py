@@ -29,12 +29,24 @@ _active: ContextVar[_gettext.NullTranslations | None] = ContextVar("wegwijzer_tr
 _active_locale: ContextVar[str] = ContextVar("wegwijzer_locale", default=SOURCE_LOCALE)
 
 
+class MissingCatalog(Exception):
+    """A configured language has no compiled catalog."""
+
+    def __init__(self, code: str, directory: Path) -> None:
+        super().__init__(
+            f"language '{code}' has no compiled catalog {directory}/{code}/LC_MESSAGES/{DOMAIN}.mo "
+            "(add its messages.po and run 'make locales')"
+        )
+        self.code = code
+
+
 class I18n:
     """The catalogs of the languages we offer, loaded once at start-up."""
 
     def __init__(self, locales: tuple[str, ...], directory: Path = LOCALES_DIR) -> None:
         self.locales = locales
         self.default = locales[0]
+        self.directory = directory  # where the compiled catalogs are (the console reads them back: dutch_source)
         self._catalogs: dict[str, _gettext.NullTranslations] = {}
         for code in locales:
             if code == SOURCE_LOCALE:
@@ -42,7 +54,7 @@ class I18n:
                 continue
             catalog = Translations.load(str(directory), [code], DOMAIN)
             if not isinstance(catalog, Translations):
-                raise RuntimeError(f"No compiled catalog for language '{code}' in {directory} (run 'make locales').")
+                raise MissingCatalog(code, directory)
             self._catalogs[code] = catalog
 
     def pick(self, hint: str | None) -> str:

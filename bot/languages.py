@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 
 from bot.i18n import N_, I18n, _, language_name
-from bot.matching import COMMAND_WORDS_FILE, fold
-from bot.messages import Choice, OutgoingMessage
+from bot.matching import COMMAND_WORDS, COMMAND_WORDS_FILE, fold
+from bot.messages import Action, Choice, OutgoingMessage
+from bot.screens import action
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ class Languages:
             for name in [*entry.get("names", []), language_name(code)]:
                 self.names[fold(name)] = code
             self.common[code] = frozenset(fold(word) for word in entry.get("common", []))
+            with i18n.use(code):  # a global action's button label, typed, works as its command word too
+                for name in Action:
+                    COMMAND_WORDS.setdefault(fold(action(name).label), name)
 
     def offered(self, hint: str | None) -> str | None:
         """The offered language a channel's hint ('tr-TR', 'en') points to, when it is not the default."""

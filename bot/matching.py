@@ -49,7 +49,7 @@ def clean(text: str, limit: int) -> tuple[str, bool]:
 
 def fold(text: str) -> str:
     """Lower case, no accents, no punctuation, single spaces: the form we compare in."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ı", "i"))  # Turkish dotless i
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w\s]", " ", bare).split())
 

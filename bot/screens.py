@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.dialogs.dialog import Dialog
 from bot.dialogs.model import ChildTexts, Contact, Node, Organisation
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.messages import Action, Choice, ContactLink, OutgoingMessage
 
 OPTION_PREFIX = "opt:"
 ACTION_PREFIX = "cmd:"
 MORE_PREFIX = "more:"
-SAFE_STEPS = "Neem alleen de stappen waar jij je veilig bij voelt."
+SAFE_STEPS = N_("Neem alleen de stappen waar jij je veilig bij voelt.")
 
 
 def option_key(node_id: str, option_id: str) -> str:
@@ -123,7 +123,8 @@ def contact_detail(contact: Contact) -> str | None:
     extra = [text for text in (contact.hours, contact.note) if text]
     if not extra:
         return None
-    return f"{contact.value.removeprefix('https://')}: " + " ".join(extra)
+    sentences = [text if text.endswith((".", "!", "?")) else text + "." for text in extra]
+    return f"{contact.value.removeprefix('https://')}: " + " ".join(sentences)
 
 
 def cost_lines(org: Organisation) -> list[str]:

@@ -40,7 +40,7 @@ class TerminalChat:
         """Resume where the user was, or start; then chat until end of input."""
         current = await self.engine.screen(CHANNEL, self.chat_id)
         if current:
-            with self.engine.i18n.use(self.engine.i18n.default):
+            with self.engine.i18n.use(await self._locale()):
                 self._print_line(_("Welkom terug. We gaan verder waar je was."))
             self.show(current)
         else:
@@ -49,7 +49,7 @@ class TerminalChat:
             try:
                 line = await asyncio.to_thread(self.read_line)
             except (EOFError, KeyboardInterrupt):
-                with self.engine.i18n.use(self.engine.i18n.default):
+                with self.engine.i18n.use(await self._locale()):
                     self._print_line("\n" + _("Tot ziens. Je gesprek is bewaard."))
                 return
             await self.send(self.to_message(line))
@@ -76,6 +76,10 @@ class TerminalChat:
         self._print_line("")
         self.out.write("> ")
         self.out.flush()
+
+    async def _locale(self) -> str:
+        conversation = await self.engine.store.load(CHANNEL, self.chat_id)
+        return conversation.locale if conversation is not None else self.engine.i18n.default
 
     def _print_line(self, text: str) -> None:
         self.out.write(text + "\n")

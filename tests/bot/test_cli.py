@@ -52,6 +52,12 @@ async def test_a_bad_setting_stops_start_up_and_names_the_key(tmp_path: Path) ->
     assert "WEGWIJZER_PORT" in err
 
 
+async def test_a_language_without_a_catalog_stops_start_up_and_names_it(tmp_path: Path) -> None:
+    code, _, err = await run(tmp_path, "serve", WEGWIJZER_LOCALES="nl,fy")
+    assert code == 2
+    assert "WEGWIJZER_LOCALES" in err and "'fy'" in err and "make locales" in err
+
+
 async def test_db_upgrade_then_serve_answers_healthz(tmp_path: Path) -> None:
     code, out, _ = await run(tmp_path, "db", "upgrade")
     assert code == 0 and "up to date" in out

@@ -9,7 +9,7 @@ def test_defaults_come_from_the_config_file() -> None:
     settings = load_settings({})
     assert settings.port == 8080
     assert settings.database_url.startswith("sqlite:///")
-    assert settings.locales == ("nl",)
+    assert settings.locales == ("nl", "en", "ar", "tr", "pl", "uk")
     assert settings.telegram_token == ""
 
 
