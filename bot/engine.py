@@ -111,10 +111,10 @@ class Engine:
             return
         if is_new or conversation.status == "ended":
             conversation.status = "bot"
-            offered = self.languages.offered(message.locale_hint) if is_new else None
-            if offered is not None:
-                turn.say(self.languages.offer(offered, conversation.locale))
             self._show(turn)
+            offered = self.languages.offered(message.locale_hint) if is_new else None
+            if offered is not None:  # last, so its buttons are the ones a page shows
+                turn.say(self.languages.offer(offered, conversation.locale))
             if not self._means_something(message, text):
                 return
         if conversation.tree_version != self.dialog.version and self._upgrade_tree(turn):

@@ -155,6 +155,24 @@ async def telegram(
 
 
 @pytest.fixture
+async def product_telegram(
+    aiohttp_client: AiohttpClient,
+    bot_api: FakeBotApi,
+    sqlite_database: AsyncEngine,
+    real_dialog: Dialog,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> TelegramHarness:
+    """As ``telegram``, on the product's own tree and directory (whose texts the catalogs translate)."""
+    from bot.app import create_app
+    from bot.channels.telegram import outbox
+
+    monkeypatch.setattr(outbox, "CHAT_BURST", 1000)
+    client = await aiohttp_client(create_app(telegram_settings(tmp_path, bot_api), dialog=real_dialog))
+    return TelegramHarness(client, bot_api)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     """A clock the test moves (Monday morning, helpdesk open, to begin with)."""
     return FakeClock()

@@ -170,10 +170,14 @@ class WebChannel:
     async def _open(self, chat_id: str, socket: Socket, request: web.Request) -> None:
         """Send the conversation so far; a first visit starts with the welcome."""
         conversation = await self.store.load(CHANNEL, chat_id)
-        if conversation is None:
+        if conversation is None:  # the first answer, with all its buttons (the language offer too)
             hint = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip() or None
-            await self.engine.handle(IncomingMessage(CHANNEL, chat_id, locale_hint=hint))
+            reply = await self.engine.handle(IncomingMessage(CHANNEL, chat_id, locale_hint=hint))
             logger.info("web chat started")
+            socket.lang = await self.locale(chat_id)
+            first = [frames.outgoing(m) for m in reply.messages]
+            await socket.send(frames.frame("history", **self._lang(socket.lang, with_texts=True), messages=first))
+            return
         socket.lang = await self.locale(chat_id)
         await socket.send(await self.history(chat_id))
 

@@ -49,10 +49,10 @@ def polyglot(store: ConversationStore, dialog: Dialog, tmp_path: Path) -> Engine
 
 async def test_a_phone_set_to_turkish_is_offered_turkish_in_both_languages(polyglot: Engine) -> None:
     reply = await polyglot.handle(IncomingMessage(CHANNEL, "c1", text="/start", locale_hint="tr-NL"))
-    offer = reply.messages[0]
+    offer = reply.messages[-1]
     assert offer.text == "Wil je verder in het Türkçe?\nTürkçe devam etmek ister misiniz?"
     assert [(c.key, c.label) for c in offer.options] == [("lang:tr", "Türkçe"), ("lang:nl", "Nederlands")]
-    assert reply.messages[1].text.startswith("Hoi, ik ben de Wegwijzer.")  # the welcome, in Dutch until chosen
+    assert reply.messages[0].text.startswith("Hoi, ik ben de Wegwijzer.")  # the welcome, in Dutch until chosen
     conversation = await polyglot.store.load(CHANNEL, "c1")
     assert conversation is not None and conversation.locale == "nl"
 

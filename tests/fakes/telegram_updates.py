@@ -34,6 +34,7 @@ class Updates:
     def __init__(self, start: int = 1000) -> None:
         self._ids = itertools.count(start)
         self._message_ids = itertools.count(1)
+        self.language_code = "nl"  # the user's Telegram language (the bot offers it when it is not Dutch)
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -42,7 +43,7 @@ class Updates:
         self, chat_id: int, update_id: int | None = None, chat_type: str = "private", **content: Any
     ) -> dict[str, Any]:
         """A new message in a chat; ``content`` is e.g. ``text="hoi"`` or one of ``NOT_TEXT``."""
-        user = {**PUPIL, "id": chat_id if chat_type == "private" else PUPIL["id"]}
+        user = {**PUPIL, "id": chat_id if chat_type == "private" else PUPIL["id"], "language_code": self.language_code}
         chat = {"id": chat_id, "type": chat_type, "first_name": "Sam"}
         if chat_type != "private":
             chat = {"id": chat_id, "type": chat_type, "title": "Klas 2b"}
@@ -71,7 +72,7 @@ class Updates:
             "update_id": self.next_id() if update_id is None else update_id,
             "callback_query": {
                 "id": f"q{self.next_id()}",
-                "from": {**PUPIL, "id": chat_id},
+                "from": {**PUPIL, "id": chat_id, "language_code": self.language_code},
                 "chat_instance": "ci",
                 "data": data,
                 "message": sent,
