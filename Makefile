@@ -60,6 +60,7 @@ axe: $(AXE)
 
 bench: compile-locales
 	$(BIN)/python -m bench.engine_bench
+	$(BIN)/python -m bench.crisis_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.i18n import I18n
 from bot.messages import IncomingMessage, OutgoingMessage
+from bot.settings import load_settings
 from storage.database import create_engine
 from storage.migrate import upgrade
 from storage.repository import ConversationStore
@@ -62,7 +63,7 @@ async def bench(conversations: int, walk_steps: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
         database = create_engine(f"sqlite:///{folder}/bench.sqlite3")
         await upgrade(database)
-        engine = Engine(ConversationStore(database), Dialog.load(), I18n(("nl",)))
+        engine = Engine(ConversationStore(database), Dialog.load(), I18n(load_settings({}).locales))
         await timed(engine, IncomingMessage("bench", "warm-up", text="/start"), [])
 
         latency: list[float] = []

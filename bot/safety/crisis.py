@@ -7,11 +7,13 @@ read the way a child types it, in this order:
    new lines end a sentence;
 2. per word: the locale's ``letters`` (a letter typed for another: Ukrainian on a Russian keyboard, ``ы`` → ``и``),
    then ``normalise`` (chat spelling → word, ``k`` → ``ik``); letters typed three times or more squeezed;
-   a run-together word that splits into known words is split (``ikwildood`` → ``ik wil dood``);
+   a run-together word that splits into known words is split (``ikwildood`` → ``ik wil dood``), unless the file
+   says ``split: false``; a word glued to one of the file's ``prefixes`` is read without it (``وبدي`` → ``بدي``);
 3. ``ignore``: idioms (``dood van het lachen``) are cut out, each with a ``why`` in the data;
 4. a phrase matches when all its terms occur within ``window`` words, in any order (or in the given order),
-   and no ``unless`` word occurs near it. A data word of 5 letters or more (a stem of 7) also matches with one
-   typo (one letter wrong, missing, added, or two letters swapped), except in the ``not_typos`` words.
+   and no ``unless`` word occurs near it. A data word of 5 letters or more (a stem of 7; a file's ``typos`` may ask
+   for longer) also matches with one typo (one letter wrong, missing, added, or two letters swapped), except in the
+   ``not_typos`` words.
 
 Whose suicide: a suicide phrase is about someone else (``suicide_other``) when, looking back from its last
 word, the first person word met is a ``subjects.other`` one (``mijn vriendin``, ``hij``, ``zichzelf``).
@@ -45,7 +47,7 @@ MIN_TYPO_WORD, MIN_TYPO_STEM = 5, 7  # one typo in a short stem ("betast*") woul
 LONGEST_WORD = 40  # longer "words" are neither split nor corrected: a 10 000-letter token must stay cheap
 CACHE_LIMIT = 50_000
 _LOCALE = re.compile(r"[a-z]{2,3}(_[A-Za-z]{2,4})?")
-_SENTENCE_END = re.compile(r"[.!?;\n\r\u2028\u2029]+")
+_SENTENCE_END = re.compile(r"[.!?;\n\r\u2028\u2029\u061f\u061b\u06d4]+")  # and Arabic ؟ ؛ ۔
 _TOKEN = re.compile(rf"[^\W_]+|\{BREAK}")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _STROKES = str.maketrans({"ł": "l", "ı": "i", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe"})  # not NFKD's
@@ -95,10 +97,18 @@ class _Subjects(_Strict):
     reach: int = Field(ge=0)
 
 
+class _Typos(_Strict):
+    word: int = Field(default=MIN_TYPO_WORD, ge=1)
+    stem: int = Field(default=MIN_TYPO_STEM, ge=1)
+
+
 class _File(_Strict):
     version: Literal[1]
     window: int = Field(ge=1)
     reach: int = Field(ge=0)
+    typos: _Typos = _Typos()  # longer in a script without vowels (Arabic), where one letter off is another word
+    split: bool = True  # read a run-together word as the known words it is made of (off where words are short)
+    prefixes: list[str] = []  # glued before a word ("و", and): "وبدي" is read as "بدي" when that is a word here
     letters: dict[str, str] = {}
     normalise: dict[str, str]
     not_typos: list[_Explained]
@@ -156,9 +166,11 @@ class _Phrases:
         self.path = path
         data = _read(path)
         for old, new in data.letters.items():
-            if len(old) != 1 or fold(old) != [old] or (new and fold(new) != [new]):
+            if len(old) != 1 or old == BREAK or fold(old) != [old] or (new and fold(new) != [new] or new == BREAK):
                 raise CrisisDataError(f"{path}: letters {old!r}: {new!r}: one folded letter, read as a word or nothing")
         self._letters = str.maketrans(data.letters)
+        self._typo_word, self._typo_stem = data.typos.word, data.typos.stem
+        self._splits, self._prefixes = data.split, tuple(self._word(prefix) for prefix in data.prefixes)
         self._groups = data.groups
         self._normalise = {self._word(k): tuple(map(self._word, v.split())) for k, v in data.normalise.items()}
         self._terms: list[tuple[frozenset[str], frozenset[str], frozenset[str]]] = []  # words, stems, !words
@@ -185,10 +197,10 @@ class _Phrases:
                 self._rules.setdefault(kind, []).append(_Rule(terms, p.window or data.window, p.order, unless, reach))
         self._stem_lengths = sorted({len(s) for s in self._by_stem})
         self._typo_stems: dict[str, list[str]] = {}
-        for stem in (s for s in self._by_stem if len(s) >= MIN_TYPO_STEM):
+        for stem in (s for s in self._by_stem if len(s) >= self._typo_stem):
             self._typo_stems.setdefault(stem[:2], []).append(stem)
         self._deletes: dict[str, set[str]] = {}
-        for word in (w for w in self._by_word if len(w) >= MIN_TYPO_WORD):
+        for word in (w for w in self._by_word if len(w) >= self._typo_word):
             for variant in _deletions(word):
                 self._deletes.setdefault(variant, set()).add(word)
         self._pieces = {w for w in self._known if len(w) > 1} | set(self._normalise)
@@ -247,7 +259,7 @@ class _Phrases:
         ids = self._match(word)
         if word in self._normalise:
             words = self._normalise[word]
-        elif not ids and word not in self._known and (pieces := self._split(word)):
+        elif not ids and word not in self._known and (pieces := self._unglue(word) or self._split(word)):
             words = tuple(w for piece in pieces for w in self._normalise.get(piece, (piece,)))
         if len(self._cache) >= CACHE_LIMIT:
             self._cache.clear()
@@ -257,7 +269,7 @@ class _Phrases:
     def _match(self, word: str) -> frozenset[int]:
         """The terms ``word`` matches, with one typo where allowed."""
         forms, ids = {word}, set()
-        typo = MIN_TYPO_WORD <= len(word) <= LONGEST_WORD and word not in self._known
+        typo = self._typo_word <= len(word) <= LONGEST_WORD and word not in self._known
         if typo and not word.startswith(self._not_typo_stems):
             forms |= {w for v in _deletions(word) for w in self._deletes.get(v, ()) if _one_typo(word, w)}
             for stem in self._typo_stems.get(word[:2], ()):
@@ -269,9 +281,21 @@ class _Phrases:
                 ids.update(self._by_stem.get(form[:n], ()))
         return frozenset(t for t in ids if word not in self._terms[t][2])
 
+    def _unglue(self, word: str) -> list[str] | None:
+        """``word`` without a glued ``prefixes`` one, when the rest is a word here (one piece), or None."""
+        for prefix in self._prefixes:
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and rest and (rest in self._known or self._match(rest)):
+                return [rest]
+        return None
+
     def _split(self, word: str) -> list[str] | None:
         """``word`` as the fewest known words (two or more), or None."""
-        if len(word) > LONGEST_WORD or not any(word[:n] in self._pieces for n in range(1, self._longest_piece + 1)):
+        if (
+            not self._splits
+            or len(word) > LONGEST_WORD
+            or not any(word[:n] in self._pieces for n in range(1, self._longest_piece + 1))
+        ):
             return None
         best: list[list[str] | None] = [[]] + [None] * len(word)
         for end in range(1, len(word) + 1):
@@ -412,7 +436,7 @@ def _fit(lists: list[list[int]], used: set[int], lo: int, hi: int, w: int) -> tu
 
 
 class CrisisDetector:
-    """Crisis words for each locale that has a phrase file; Dutch for the others, and always Dutch as well."""
+    """Crisis words for each locale that has a phrase file, and always Dutch; a text is read in all of them."""
 
     def __init__(self, phrases: dict[str, _Phrases]) -> None:
         self._phrases = phrases
@@ -428,10 +452,17 @@ class CrisisDetector:
         return cls(phrases)
 
     def detect(self, text: str, locale: str = FALLBACK) -> CrisisKind | None:
-        """The most urgent crisis in ``text``, read in ``locale`` and in Dutch; None when there is none."""
+        """The most urgent crisis in ``text``, read in every loaded language; None when there is none.
+
+        Every language, not only the conversation's: a parent whose chat is still in Dutch may type Arabic.
+        """
         try:
-            kinds = {self._phrases[loc].detect(text) for loc in {locale, FALLBACK} if loc in self._phrases}
-            return min((k for k in kinds if k is not None), key=PRIORITY.index, default=None)
+            kinds = {loc: phrases.detect(text) for loc, phrases in self._phrases.items()}
+            if kinds.get(locale) is CrisisKind.SUICIDE_OTHER:
+                # whose suicide is told by the chat's language: the Dutch words hear "suicide" in "my son talks
+                # about suicide" but cannot read "my son"
+                kinds = {loc: CrisisKind.SUICIDE_OTHER if k is CrisisKind.SUICIDE else k for loc, k in kinds.items()}
+            return min((k for k in kinds.values() if k is not None), key=PRIORITY.index, default=None)
         except Exception as exc:  # a crash here must not stop the conversation; never log the text
             logger.error("crisis check failed (%s); treated as no crisis", type(exc).__name__)
             return None

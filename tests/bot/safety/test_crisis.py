@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.safety.crisis import DATA_DIR, CrisisDataError, CrisisDetector, CrisisKind
+from bot.safety.crisis import DATA_DIR, CrisisDataError, CrisisDetector, CrisisKind, available_locales
 
 SUICIDE = CrisisKind.SUICIDE
 OTHER = CrisisKind.SUICIDE_OTHER
@@ -191,7 +190,8 @@ ORDINARY: list[str] = [
 
 @pytest.fixture(scope="module")
 def detector() -> CrisisDetector:
-    return CrisisDetector.load()
+    """As the server loads it: every language at once, so ordinary Dutch must not alarm in any of them."""
+    return CrisisDetector.load(available_locales())
 
 
 @pytest.mark.parametrize(("text", "kind"), MUST_MATCH)
@@ -229,7 +229,7 @@ def test_the_most_urgent_kind_wins(detector: CrisisDetector) -> None:
         ("", None),
         (" \n\t ", None),
         ("🙂🔪💀", None),
-        ("أريد أن أموت", None),
+        ("أريد أن أموت", SUICIDE),  # read in every language, Arabic too
         ("\x00\x07\x1b[31m\u202e", None),
         ("\ud800", None),
         ("a\udfffb dood", None),
@@ -250,19 +250,10 @@ def test_odd_input_never_raises(
     assert not caplog.records  # detect() swallows a crash and logs it: there must be none
 
 
-def test_a_long_text_is_checked_quickly(detector: CrisisDetector) -> None:
+def test_a_long_text_is_read_to_its_end(detector: CrisisDetector) -> None:
+    """How fast is in ``make bench`` (bench/crisis_bench.py); here only that a long text is read whole."""
     words = " ".join(f"woord{i} ik ben er en het was" for i in range(600))[:3980] + " ik wil dood"
-    detector.detect("opwarmen")
-    started = time.perf_counter()
     assert detector.detect(words) == SUICIDE
-    fresh = time.perf_counter() - started  # every "woordN" is new to the caches
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        detector.detect(words)
-        timings.append(time.perf_counter() - started)
-    print(f"\n4000 characters: {fresh * 1000:.2f} ms the first time, best of 5 after: {min(timings) * 1000:.2f} ms")
-    assert fresh < 0.05 and min(timings) < 0.005
 
 
 def test_an_unknown_locale_falls_back_to_dutch() -> None:
@@ -283,7 +274,7 @@ def test_a_locale_file_and_dutch_are_both_checked(tmp_path: Path) -> None:
     detector = CrisisDetector.load(("nl", "en"), tmp_path)
     assert detector.detect("i want to kill myself", "en") == SUICIDE
     assert detector.detect("mijn vader slaat me", "en") == HOME  # a parent typing Dutch in an English chat
-    assert detector.detect("i want to kill myself", "nl") is None
+    assert detector.detect("i want to kill myself", "nl") == SUICIDE  # English typed in a chat still in Dutch
 
 
 def test_the_dutch_file_loads_and_explains_every_exception() -> None:
@@ -316,3 +307,34 @@ def test_an_idiom_without_why_or_an_unknown_group_is_refused(tmp_path: Path) -> 
 def test_a_missing_dutch_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CrisisDataError, match="crisis.nl.yaml: missing"):
         CrisisDetector.load(directory=tmp_path)
+
+
+def _xx(tmp_path: Path, **extra: object) -> CrisisDetector:
+    """Dutch and a tiny ``xx`` locale with one phrase, plus the given top-level settings."""
+    (tmp_path / "crisis.nl.yaml").write_text((DATA_DIR / "crisis.nl.yaml").read_text(encoding="utf-8"), "utf-8")
+    data = {
+        "version": 1, "window": 4, "reach": 2, "normalise": {}, "not_typos": [], "groups": {},
+        "subjects": {"self": "ana", "other": "huwa", "reach": 3}, "ignore": [],
+        "kinds": {"suicide": {"phrases": ["bidi amout"]}, "violence": {"phrases": ["yadribuni"]}}, **extra,
+    }  # fmt: skip
+    (tmp_path / "crisis.xx.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return CrisisDetector.load(("xx",), tmp_path)
+
+
+def test_a_file_may_ask_for_longer_typos(tmp_path: Path) -> None:
+    assert _xx(tmp_path).detect("yadrubuni", "xx") == VIOLENCE  # one letter off, 9 letters: a typo by default
+    strict = _xx(tmp_path, typos={"word": 10, "stem": 10})
+    assert strict.detect("yadrubuni", "xx") is None
+    assert strict.detect("yadribuni", "xx") == VIOLENCE
+
+
+def test_a_file_may_turn_splitting_off_and_read_glued_prefixes_apart(tmp_path: Path) -> None:
+    assert _xx(tmp_path).detect("bidiamout", "xx") == SUICIDE  # split into known words by default
+    glued = _xx(tmp_path, split=False, prefixes=["wa", "w"])
+    assert glued.detect("bidiamout", "xx") is None
+    assert glued.detect("wabidi amout", "xx") == SUICIDE  # "wa" + a word of the file
+    assert glued.detect("wbidi wamout", "xx") == SUICIDE
+    assert glued.detect("wabidi", "xx") is None  # the rest alone is no phrase
+    assert glued.detect("waldi amout", "xx") is None  # the rest "ldi" is no word here: nothing is cut
+    with pytest.raises(CrisisDataError, match="crisis.xx.yaml"):
+        _xx(tmp_path, prefixes=["w a"])

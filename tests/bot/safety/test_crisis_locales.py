@@ -35,7 +35,8 @@ def table(code: str) -> dict[str, Any]:
 
 @functools.cache
 def detector(code: str) -> CrisisDetector:
-    return CrisisDetector.load(("nl", code))
+    """As the server loads it: every language at once (a text is read in all of them)."""
+    return CrisisDetector.load(("nl", *LOCALES))
 
 
 def rows(key: str) -> list[Any]:
@@ -125,11 +126,11 @@ def _minimal(tmp_path: Path, **extra: Any) -> Path:
     return tmp_path
 
 
-def test_letters_read_one_letter_as_another_in_that_locale_only(tmp_path: Path) -> None:
+def test_letters_read_one_letter_as_another_in_that_locales_file_only(tmp_path: Path) -> None:
     detector = CrisisDetector.load(("xx",), _minimal(tmp_path, letters={"ы": "и", "і": "и", "ъ": ""}))
     for text in ("хочу жити", "хочу жыты", "ХОЧУ ЖЫТЫ", "хочу жиъти", "хочу zhyty", "ъ ъ хочу ъ жіти"):
         assert detector.detect(text, "xx") == CrisisKind.SUICIDE, text
-    assert detector.detect("хочу жити", "nl") is None
+        assert detector.detect(text, "nl") == CrisisKind.SUICIDE, text  # every file reads every chat
     assert CrisisDetector.load(("xx",), _minimal(tmp_path)).detect("хочу жыты", "xx") is None
 
 
@@ -137,3 +138,12 @@ def test_letters_read_one_letter_as_another_in_that_locale_only(tmp_path: Path) 
 def test_a_letter_that_is_not_one_folded_letter_is_refused(tmp_path: Path, letters: dict[str, str]) -> None:
     with pytest.raises(CrisisDataError, match=r"crisis\.xx\.yaml: letters"):
         CrisisDetector.load(("xx",), _minimal(tmp_path, letters=letters))
+
+
+def test_whose_suicide_is_told_by_the_chat_language(tmp_path: Path) -> None:
+    # Dutch hears "suicide" (its normalise: zelfmoord) but cannot read "my son"; the chat's own file can
+    data = {"subjects": {"self": "i", "other": "son", "reach": 3}, "kinds": {"suicide": {"phrases": ["suicide"]}}}
+    detector = CrisisDetector.load(("xx",), _minimal(tmp_path, **data))
+    assert detector.detect("my son talks about suicide", "xx") == CrisisKind.SUICIDE_OTHER
+    assert detector.detect("i think about suicide", "xx") == CrisisKind.SUICIDE
+    assert detector.detect("my son talks about suicide", "nl") == CrisisKind.SUICIDE  # a Dutch chat: no "son"
