@@ -15,9 +15,11 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot import console
+from bot.abuse import CLIENT_LIMITS, client_limits
 from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE
 from bot.channels import telegram
 from bot.channels import web as web_chat
+from bot.console.limiter import trusted_networks
 from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.helpdesk.desk import Helpdesk
@@ -30,6 +32,7 @@ from storage.database import create_engine
 from storage.models import utcnow
 from storage.repository import ConversationStore
 from storage.schema import ensure_current
+from storage.web_sessions import WebSessionStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +52,12 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     except MissingCatalog as exc:
         raise SettingsError(f"Setting 'locales' ({env_name('locales')}): {exc}") from None
     app[HUB] = ChannelHub()
+    app[CLIENT_LIMITS] = client_limits(  # the web chat's limits per network address (bot/abuse.py)
+        trusted_networks(settings.console_trusted_proxies),
+        settings.web_conversations_per_minute,
+        settings.web_handoffs_per_hour,
+        settings.web_sockets_per_address,
+    )
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_helpdesk)
     app.cleanup_ctx.append(_engine)
@@ -95,20 +104,22 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         app[DIALOG],
         app[I18N],
         max_text_chars=settings.max_text_chars,
-        handoff=HelpdeskGate(app[HELPDESK]),
+        handoff=HelpdeskGate(app[HELPDESK], handoffs=app[CLIENT_LIMITS].handoffs),
     )
     logger.info("beslisboom %s loaded: %d nodes", app[DIALOG].version, len(app[DIALOG].tree.nodes))
     yield
 
 
 async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
-    """Forget old delivery ids now and then; channels only redeliver recent updates."""
+    """Forget old delivery ids now and then (channels only redeliver recent updates), and unused web tickets."""
 
     async def prune_forever() -> None:
         while True:
             try:
                 pruned = await app[STORE].prune_processed(utcnow() - PROCESSED_IDS_KEPT)
                 logger.debug("pruned %d old delivery ids", pruned)
+                pruned = await WebSessionStore(app[DATABASE]).prune(utcnow())
+                logger.debug("pruned %d web sessions whose ticket ran out", pruned)
             except Exception:
                 logger.exception("pruning delivery ids failed; trying again later")
             await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())

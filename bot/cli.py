@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from aiohttp import web
-
 from bot.console import commands as console_commands
 from bot.dialogs import cli as dialog_commands
 from bot.safety import cli as crisis_commands
@@ -82,6 +80,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import server
     from bot.app import create_app
 
     try:
@@ -90,7 +89,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"wegwijzer: {exc}", file=sys.stderr)
         return 2
     print(f"Wegwijzer draait op http://{settings.host}:{settings.port}/", flush=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    server.serve(app, settings)  # no access log (it would write client addresses); slow clients are cut off
     return 0
 
 

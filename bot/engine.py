@@ -61,12 +61,23 @@ class Engine:
             is_new = conversation is None
             if conversation is None:
                 conversation = self._new(message)
-            turn = Turn(conversation)
+            turn = Turn(conversation, client=message.client)
             with self.i18n.use(conversation.locale):
                 await self._step(turn, message, is_new)
             await self.store.save(conversation, turn.lines, message.update_id, turn.events)
             logger.debug("conversation %s now at %s", conversation.id, conversation.state)
             return Reply(turn.out)
+
+    async def welcome(self, channel: str, chat_id: str, locale_hint: str | None = None) -> list[OutgoingMessage]:
+        """The first answer a new conversation gets, without storing anything (for a page that only looks).
+
+        ``handle`` of the same empty message stores the conversation and gives the same answer.
+        """
+        message = IncomingMessage(channel, chat_id, locale_hint=locale_hint)
+        turn = Turn(self._new(message))
+        with self.i18n.use(turn.conversation.locale):
+            await self._step(turn, message, is_new=True)
+        return turn.out
 
     async def screen(self, channel: str, chat_id: str) -> list[OutgoingMessage]:
         """The current question or outcome again, without changing anything (for a reconnecting client)."""

@@ -37,11 +37,14 @@ MATCH_CUTOFF = 0.8
 MATCH_MARGIN = 0.08
 LONGEST_MATCHABLE = 80
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates: the JSON escape \ud800 (in a web frame, a Telegram update) decodes to one, and no UTF-8
+# database or socket takes it. They are the only code points a Python string holds that UTF-8 cannot encode.
+_UNENCODABLE = re.compile(r"[\ud800-\udfff]")
 
 
 def clean(text: str, limit: int) -> tuple[str, bool]:
-    """Drop control and direction-override characters and cut at ``limit``; say whether it was cut."""
-    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+    """Drop control, direction-override and unencodable characters and cut at ``limit``; say whether it was cut."""
+    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", _UNENCODABLE.sub("", text))).strip()
     if len(cleaned) > limit:
         return cleaned[:limit], True
     return cleaned, False

@@ -26,6 +26,9 @@ class IncomingMessage:
 
     ``update_id`` is the channel's id for this delivery (Telegram's update_id, a web frame id); the same
     id is processed once. ``locale_hint`` is the language the channel thinks the user speaks.
+    ``client`` is an opaque key for where the message came from (the web chat: a keyed hash of the network
+    address, see ``bot.abuse``), only for limits per client; it is never stored or logged. None: no such limit
+    (Telegram has an account per chat, the terminal is one person).
     """
 
     channel: str
@@ -35,6 +38,7 @@ class IncomingMessage:
     update_id: str | None = None
     locale_hint: str | None = None
     edited: bool = False  # the user changed an earlier message: read only for danger, not as an answer
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ LIST_SEPARATOR = ","
 # A CSP source for frame-ancestors: scheme, host (optionally "*." in front) and port, nothing else.
 ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 EXIT_URL = re.compile(r"https?://[^\s\"'<>]+")
+# A translation server's base address: scheme, host, optional port and path; no query, no spaces.
+SERVICE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
 
 
 class SettingsError(Exception):
@@ -55,6 +57,14 @@ class Settings(BaseModel):
     # Web chat (bot/channels/web.py): see config/default.toml.
     embed_allowed_origins: tuple[str, ...]
     quick_exit_url: str
+    # Limits per client address (IPv6: per /64) of the web chat (bot/abuse.py); config/default.toml says why.
+    web_conversations_per_minute: int = Field(ge=1, le=10_000)
+    web_handoffs_per_hour: int = Field(ge=1, le=10_000)
+    web_sockets_per_address: int = Field(ge=1, le=100_000)
+    web_transcript_max_lines: int = Field(ge=10, le=1_000_000)
+    # The HTTP server (bot/server.py): a client that is too slow with its request is cut off.
+    http_header_timeout_seconds: float = Field(gt=0, le=300)
+    http_keepalive_seconds: float = Field(gt=0, le=3600)
     # Chat-ondersteuning (bot/helpdesk, bot/console): see config/default.toml for the meaning of each.
     helpdesk_timezone: str = Field(min_length=1)
     helpdesk_hours: tuple[str, ...]
@@ -65,6 +75,8 @@ class Settings(BaseModel):
     console_login_window_seconds: int = Field(ge=1, le=24 * 3600)
     console_cookie_secure: bool
     console_trusted_proxies: tuple[str, ...]
+    # Machine translation for agents (bot/console/translator.py): a self-hosted LibreTranslate, or "" for off.
+    translation_url: str
     # Telegram channel (bot/channels/telegram): see config/default.toml.
     telegram_polling: bool
     telegram_webhook_path: str
@@ -124,6 +136,13 @@ class Settings(BaseModel):
     def _plain_url(cls, value: str) -> str:
         if not EXIT_URL.fullmatch(value):
             raise ValueError("must be an http(s) address without spaces or quotes")
+        return value
+
+    @field_validator("translation_url")
+    @classmethod
+    def _service_url(cls, value: str) -> str:
+        if value and not SERVICE_URL.fullmatch(value):
+            raise ValueError("must be empty (off) or an http(s) address like http://127.0.0.1:5000")
         return value
 
     @property

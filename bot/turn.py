@@ -17,6 +17,7 @@ class Turn:
     lines: list[Line] = field(default_factory=list)
     events: list[MonitoringEvent] = field(default_factory=list)
     crisis: CrisisKind | None = None  # danger found in the user's words this turn (the hand-off flags it)
+    client: str | None = None  # ``IncomingMessage.client``: for limits per client only, never stored
 
     def user_said(self, text: str) -> None:
         self.lines.append(Line("user", text))

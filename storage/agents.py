@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Table, delete, insert, select, update
@@ -25,10 +26,19 @@ class AgentStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def add(self, name: str, display_name: str, password_hash: str, role: str = "agent") -> Agent:
+    async def add(
+        self,
+        name: str,
+        display_name: str,
+        password_hash: str,
+        role: str = "agent",
+        languages: Sequence[str] = ("nl",),
+    ) -> Agent:
         if await self.by_name(name) is not None:
             raise AgentExists(name)
-        agent = Agent(name=name, display_name=display_name, password_hash=password_hash, role=role)
+        agent = Agent(
+            name=name, display_name=display_name, password_hash=password_hash, role=role, languages=list(languages)
+        )
         async with self.engine.begin() as conn:
             agent.id = await conn.scalar(
                 insert(AGENTS).values(**agent.model_dump(exclude={"id"})).returning(AGENTS.c.id)
@@ -38,6 +48,12 @@ class AgentStore:
     async def set_password(self, agent_id: int, password_hash: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(password_hash=password_hash))
+
+    async def set_languages(self, agent_id: int, languages: Sequence[str]) -> bool:
+        """Record the languages an agent speaks; False when there is no such agent."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(languages=list(languages)))
+        return bool(result.rowcount == 1)
 
     async def by_name(self, name: str) -> Agent | None:
         async with self.engine.connect() as conn:
@@ -52,6 +68,12 @@ class AgentStore:
     async def active(self) -> list[Agent]:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(AGENTS).where(AGENTS.c.active.is_(True)).order_by(AGENTS.c.name))).all()
+        return [Agent(**row._mapping) for row in rows]
+
+    async def everyone(self) -> list[Agent]:
+        """Every account, active or not, by login name (for the admins' page)."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(AGENTS).order_by(AGENTS.c.name))).all()
         return [Agent(**row._mapping) for row in rows]
 
     async def start_session(self, token_hash: str, agent_id: int, csrf_token: str, now: datetime) -> None:

@@ -258,11 +258,12 @@ class HandoffStore:
                 .values(agent_seen_at=now or utcnow())
             )
 
-    async def add_line(self, conversation_id: int, sender: str, text: str) -> None:
+    async def add_line(self, conversation_id: int, sender: str, text: str, original: str | None = None) -> None:
+        """One transcript line; ``original``: the Dutch that ``text`` (what the user saw) was translated from."""
         async with self.engine.begin() as conn:
             await conn.execute(
                 insert(TRANSCRIPT).values(
-                    conversation_id=conversation_id, sender=sender, text=text, created_at=utcnow()
+                    conversation_id=conversation_id, sender=sender, text=text, original=original, created_at=utcnow()
                 )
             )
 

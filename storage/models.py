@@ -49,7 +49,10 @@ class TranscriptEntry(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False)
     )
     sender: str = Field(max_length=8)  # user | bot | agent | system
-    text: str
+    text: str  # what the user saw, in their language
+    # The Dutch it was made from, when what the user saw is a translation of it: an agent's reply sent with
+    # machine translation, a canned reply or a helpdesk text in the user's language. None: ``text`` is all.
+    original: str | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -91,6 +94,10 @@ class Agent(SQLModel, table=True):
     password_hash: str = Field(max_length=255)  # argon2id
     role: str = Field(default="agent", max_length=8)  # agent | admin
     active: bool = Field(default=True)
+    # The languages the agent speaks (locale codes, e.g. ["nl", "tr"]): the queue puts those users first for them.
+    languages: list[str] = Field(
+        default_factory=lambda: ["nl"], sa_column=Column(JSON, nullable=False, server_default='["nl"]')
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -163,3 +170,20 @@ class AuditEntry(SQLModel, table=True):
     conversation_id: int | None = Field(default=None, index=True)  # None: not about a conversation (login)
     action: str = Field(max_length=32)  # open_transcript | watch_live | claim | end | …
     at: datetime = Field(default_factory=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    """The web chat's session of one conversation: only hashes, never a token (``bot/channels/web_session.py``).
+
+    A browser's cookie opens the conversation whose ``token_hash`` is the sha256 of its token. A new token is
+    handed out only for a one-time ``ticket`` (its hash here, valid until ``ticket_until``), and while one is
+    offered ``token_hash`` is empty: the old cookie no longer opens anything. No row: no browser can open it.
+    """
+
+    __tablename__ = "web_sessions"
+
+    chat_id: str = Field(primary_key=True, max_length=128)  # the conversation's chat_id on channel "web"
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    ticket_hash: str | None = Field(default=None, max_length=64, unique=True)
+    ticket_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)

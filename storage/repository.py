@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, text, update
+from sqlalchemy import Table, delete, func, insert, text, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -111,14 +111,23 @@ class ConversationStore:
                 )
         return conversation
 
-    async def transcript(self, conversation_id: int) -> list[TranscriptEntry]:
+    async def transcript(self, conversation_id: int, after: int = 0) -> list[TranscriptEntry]:
+        """The conversation's lines in order; ``after``: only those with a higher id (what a page lacks)."""
         async with self.sessions() as session:
             result = await session.exec(
                 select(TranscriptEntry)
-                .where(TranscriptEntry.conversation_id == conversation_id)
+                .where(TranscriptEntry.conversation_id == conversation_id, col(TranscriptEntry.id) > after)
                 .order_by(col(TranscriptEntry.id))
             )
             return list(result.all())
+
+    async def line_count(self, conversation_id: int) -> int:
+        """How many lines the transcript has (from the index alone)."""
+        async with self.engine.connect() as conn:
+            count = await conn.scalar(
+                core_select(func.count()).select_from(TRANSCRIPT).where(TRANSCRIPT.c.conversation_id == conversation_id)
+            )
+        return int(count or 0)
 
     async def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation and, with it, every transcript line (real deletion, not a flag)."""

@@ -10,13 +10,19 @@ conversation's language, and ``lang``/``dir`` follow it. Wiring: ``setup(app)`` 
 | ``GET /embed`` | the same chat for a partner's iframe (``frame-ancestors`` from ``embed_allowed_origins``) |
 | ``GET /embed.js`` | a small script that places that iframe and carries out "Snel weg" on the partner page |
 | ``GET /chat/ws`` | the WebSocket (see ``web_frames`` for the frames) |
-| ``POST /chat/new`` | "Nieuw gesprek": a new session token, so a new conversation |
-| ``POST /chat/leave`` | "Snel weg": this browser forgets the session |
+| ``POST /chat/rotate`` | trade the ticket of a ``rotate`` frame for the session cookie (``web_session``) |
+| ``POST /chat/new`` | "Nieuw gesprek": the session ends (on the server too); the next frame starts a new one |
+| ``POST /chat/leave`` | "Snel weg": the session ends on the server and this browser forgets it |
+
+The POST routes take requests from our own pages only (``Origin``); none of the routes sets a cookie except
+``/chat/rotate`` (and ``new``/``leave``, which remove it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,12 +30,14 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from bot.appkeys import ENGINE, HUB, I18N, SETTINGS, STORE
+from bot.abuse import CLIENT_LIMITS
+from bot.appkeys import DATABASE, ENGINE, HUB, I18N, SETTINGS, STORE
 from bot.channels import web_session as session
 from bot.channels.web_socket import CHANNEL, WebChannel
 from bot.channels.web_texts import MENU, ROW
 from bot.i18n import gettext, ngettext, text_direction
 from bot.screens import action
+from storage.web_sessions import WebSessionStore
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,8 @@ STATIC_PREFIX = "/static/chat/"
 OUR_PATHS = ("/", "/embed", "/embed.js")
 OUR_PREFIXES = ("/chat/", STATIC_PREFIX)
 HSTS = "max-age=31536000"
+BODY_SECONDS = 10.0  # a POST body that takes longer to arrive is refused (a slow client holds a handler)
+MAX_TICKET_BODY = 256
 # The global actions. On one row: Terug (only on a screen that offers a way back) and "Praat met een mens";
 # the rarer ones wait in the "Meer" menu, each with a line that says what it does (the template has those).
 
@@ -56,6 +66,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/embed", embed_page)
     app.router.add_get("/embed.js", embed_script)
     app.router.add_get("/chat/ws", socket)
+    app.router.add_post("/chat/rotate", rotate)
     app.router.add_post("/chat/new", new_conversation)
     app.router.add_post("/chat/leave", leave)
     app.router.add_static(STATIC_PREFIX, STATIC, append_version=False)
@@ -81,7 +92,10 @@ def version(path: Path) -> str:
 
 
 async def _channel(app: web.Application) -> AsyncIterator[None]:
-    channel = WebChannel(app[ENGINE], app[STORE], app[I18N], app[SETTINGS].public_url)
+    sessions = session.Sessions(WebSessionStore(app[DATABASE]))
+    limits = app[CLIENT_LIMITS]
+    max_lines = app[SETTINGS].web_transcript_max_lines
+    channel = WebChannel(app[ENGINE], app[STORE], app[I18N], sessions, limits, max_lines=max_lines)
     app[WEB_CHANNEL] = channel
     app[HUB].register(CHANNEL, channel)
     yield
@@ -112,7 +126,7 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 
 async def page(request: web.Request) -> web.Response:
-    """The chat page; a first visit gets its anonymous session cookie here."""
+    """The chat page (in the language of the conversation the cookie opens)."""
     response = await _render(request, embedded=False)
     response.headers["Content-Security-Policy"] = content_security_policy("'none'")
     response.headers["X-Frame-Options"] = "DENY"
@@ -130,11 +144,8 @@ async def embed_page(request: web.Request) -> web.Response:
 async def _render(request: web.Request, *, embedded: bool) -> web.Response:
     app = request.app
     i18n = app[I18N]
-    token = session.token_of(request)
-    fresh = token is None
-    if token is None:
-        token = session.new_token()
-    conversation = None if fresh else await app[STORE].load(CHANNEL, session.chat_id_for(token))
+    chat_id = await app[WEB_CHANNEL].sessions.chat_of(request)
+    conversation = None if chat_id is None else await app[STORE].load(CHANNEL, chat_id)
     locale = conversation.locale if conversation is not None else i18n.default  # the welcome offers another
     with i18n.use(locale):
         html = (
@@ -154,8 +165,6 @@ async def _render(request: web.Request, *, embedded: bool) -> web.Response:
         )
     response = web.Response(text=html, content_type="text/html")
     response.headers["Cache-Control"] = "no-store"
-    if fresh:
-        session.set_token(response, token, secure=_secure(request), embedded=embedded)
     return response
 
 
@@ -171,18 +180,45 @@ async def socket(request: web.Request) -> web.StreamResponse:
     return await request.app[WEB_CHANNEL].serve(request)
 
 
-async def new_conversation(request: web.Request) -> web.Response:
-    """Start afresh: a new token means a new conversation (the old one stays until it is deleted)."""
+async def rotate(request: web.Request) -> web.Response:
+    """The session cookie for the ticket of a ``rotate`` frame: 204 with the cookie, 410 when it is not valid."""
     _check_origin(request)
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            body = await request.read()
+        data = json.loads(body) if len(body) <= MAX_TICKET_BODY else None
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text="The request took too long.") from None
+    except (ValueError, RecursionError):
+        data = None
+    ticket = data.get("ticket") if isinstance(data, dict) else None
+    if not isinstance(ticket, str):
+        raise web.HTTPBadRequest(text='Send {"ticket": "…"} as JSON.')
+    token = await request.app[WEB_CHANNEL].sessions.redeem(ticket)
+    if token is None:
+        raise web.HTTPGone(text="This ticket is used or too old.")
     response = web.Response(status=204)
-    session.set_token(response, session.new_token(), secure=_secure(request), embedded="embed" in request.query)
-    logger.info("web chat: new conversation asked")
+    session.set_token(response, token, secure=_secure(request), embedded="embed" in request.query)
     return response
 
 
+async def new_conversation(request: web.Request) -> web.Response:
+    """Start afresh: the session ends (no copy of the cookie opens it again); the next frame starts a new one."""
+    logger.info("web chat: new conversation asked")
+    return await _end(request)
+
+
 async def leave(request: web.Request) -> web.Response:
-    """Snel weg: this browser forgets its session, so the chat cannot be reopened from it."""
+    """Snel weg: the session ends on the server, and this browser forgets it."""
+    return await _end(request)
+
+
+async def _end(request: web.Request) -> web.Response:
     _check_origin(request)
+    channel = request.app[WEB_CHANNEL]
+    chat_id = await channel.sessions.chat_of(request)
+    if chat_id is not None:
+        await channel.end_session(chat_id)
     response = web.Response(status=204)
     session.forget_token(response, secure=_secure(request), embedded="embed" in request.query)
     return response

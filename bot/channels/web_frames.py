@@ -5,12 +5,14 @@ Client → server (every frame has an ``id`` the client chose; a resend with the
     {"type": "text",   "id": "k3x9", "text": "ik word gepest"}
     {"type": "choice", "id": "k3xa", "key": "opt:rol:leerling"}
 
-Server → client::
+Server → client (``seq`` is the id of the last transcript line the page has been sent; 0 before anything is
+stored. Each page gets only what it lacks: a second tab gets what the first one did, never the history again)::
 
-    {"type": "history",  "lang": "nl", "dir": "ltr", "messages": [message, …]}   on connect: the whole chat
-    {"type": "messages", "lang": "nl", "dir": "ltr", "reply_to": "k3x9", "duplicate": false,
-     "messages": [message, …]}                                                   an answer, or a push
+    {"type": "history",  "lang": "nl", "dir": "ltr", "seq": 17, "messages": [message, …]}  on connect: the chat
+    {"type": "messages", "lang": "nl", "dir": "ltr", "seq": 21, "reply_to": "k3x9", "duplicate": false,
+     "messages": [message, …]}              an answer; with "reply_to": null what is new (another tab, a person)
     {"type": "typing"}                                                           someone is typing
+    {"type": "rotate", "ticket": "…"}         POST {"ticket": …} to /chat/rotate now: a new cookie (web_session)
     {"type": "error", "code": "bad_frame", "message": "…", "reply_to": "k3x9"}   the frame was not used
 
     message = {"text", "sender": "user|bot|agent|system", "kind", "author", "options": [{"key", "label"}],
@@ -23,6 +25,10 @@ and never looks for numbers in ``text``. A contact's ``label`` is its whole text
 ``verb`` and ``shown`` are its two parts, so the page keeps a number left to right in a right-to-left language.
 
 Texts are plain text; the page renders them with ``textContent``, never as HTML.
+
+Close codes: 4409 this chat has too many open tabs (the oldest closes and stays closed); 4401 the session
+ended or got a new token (reconnect after a moment: the cookie decides what opens); 4429 too many open chats
+from this network (after a message saying so; reconnect after a minute).
 """
 
 from __future__ import annotations
@@ -63,10 +69,14 @@ class ClientFrame:
 
 
 def parse(raw: str) -> ClientFrame:
-    """Check the shape of one client frame; raise ``FrameError`` for anything else."""
+    """Check the shape of one client frame; raise ``FrameError`` for anything else.
+
+    Deeply nested JSON makes the parser give up (``RecursionError``), and a number of thousands of digits is
+    refused by Python (``ValueError``): both are a frame we cannot read, not a reason to drop the socket.
+    """
     try:
         data: Any = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FrameError("bad_json") from None
     if not isinstance(data, dict):
         raise FrameError("bad_frame")
@@ -158,6 +168,28 @@ def history(entries: Sequence[TranscriptEntry], screen: Sequence[OutgoingMessage
     if ends_with_screen:
         shown = shown[: -len(tail)]
     return shown + [outgoing(item) for item in screen]
+
+
+def delta(
+    entries: Sequence[TranscriptEntry], answer: Sequence[OutgoingMessage], *, rest: bool = False
+) -> list[dict[str, Any]]:
+    """What a page that has every line before ``entries`` lacks.
+
+    The lines of ``answer`` (what was just said, with its buttons and contacts) come as that answer, so every
+    tab shows what the tab that asked shows. ``rest``: the part of ``answer`` that is not among ``entries``
+    comes at the end (a push is shown even when nobody stored it).
+    """
+    said = [item.plain() for item in answer]
+    shown = []
+    for entry in entries:
+        if said and entry.sender != "user" and entry.text == said[0]:
+            shown.append(outgoing(answer[len(answer) - len(said)]))
+            said.pop(0)
+        else:
+            shown.append(message(entry.text, entry.sender))
+    if rest:
+        shown += [outgoing(item) for item in answer[len(answer) - len(said) :]]
+    return shown
 
 
 def frame(kind: str, **fields: Any) -> str:

@@ -2,29 +2,38 @@
 
 ``WebChannel`` keeps the open sockets of each conversation and is the hub's ``Deliverer`` for the channel
 "web": what the chat-ondersteuning sends reaches every open tab. A bad frame gets an error frame and the
-socket stays open; nothing a page sends can stop the server. A page that sends too fast, or a chat with
-too many open pages, is limited (``web_limits``).
+socket stays open; nothing a page sends can stop the server, and a page too slow to take what we send is cut
+off (``SEND_SECONDS``).
+
+- A page without a session is shown the welcome and nothing is stored (``Engine.welcome``). Its first frame
+  stores the conversation, and the page gets its session (a ``rotate`` frame, see ``web_session``); so does
+  the page that hands the conversation to a person, and the chat's other pages close and reopen with the new
+  cookie.
+- Each page is sent only what it lacks (``Socket.seq``, the last transcript line it has): a second tab gets
+  what the first one did, never the whole history again (``web_pages``).
+- Limits (``web_limits``): frames per socket, tabs per chat, lines per conversation, and per network address
+  (``bot.abuse``) open sockets and new conversations.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from bot.abuse import ClientLimits
 from bot.channels import web_frames as frames
-from bot.channels.web_limits import MAX_SOCKETS, TOO_MANY_TABS, TokenBucket
-from bot.channels.web_session import chat_id_for, is_secure, new_token, same_origin, set_token, token_of
+from bot.channels.web_limits import BUSY, FULL, SEND_SECONDS, SESSION_CHANGED, TOO_MANY_OPEN, TRY_LATER, refusal
+from bot.channels.web_pages import OpenPages, Socket
+from bot.channels.web_session import Sessions, new_chat_id, same_origin
 from bot.channels.web_texts import PageTexts
 from bot.engine import Engine
-from bot.i18n import N_, I18n, _, text_direction
+from bot.i18n import N_, I18n, _
 from bot.messages import IncomingMessage, OutgoingMessage
+from storage.models import Conversation
 from storage.repository import ConversationStore
 
 logger = logging.getLogger(__name__)
@@ -33,6 +42,7 @@ CHANNEL = "web"
 FRAME_LIMIT = 32 * 1024  # larger frames get an error frame; the socket stays open
 SOCKET_LIMIT = 64 * 1024  # larger frames close the socket (aiohttp: 1009 message too big)
 HEARTBEAT_SECONDS = 25.0
+WITH_A_PERSON = ("queued", "live")
 ERRORS = {
     "bad_json": N_("Dat bericht kon ik niet lezen."),
     "bad_frame": N_("Dat bericht kon ik niet lezen."),
@@ -41,43 +51,32 @@ ERRORS = {
     "server_error": N_("Er ging iets mis. Probeer het nog een keer."),
     "too_fast": N_("Je stuurt te snel berichten. Wacht even en probeer het dan opnieuw."),
 }
-_opened = itertools.count()
-
-
-class Socket:
-    """One open page: its socket and a lock so frames from two tasks never interleave."""
-
-    def __init__(self, ws: web.WebSocketResponse, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ws = ws
-        self.lock = asyncio.Lock()
-        self.bucket = TokenBucket(clock=clock)
-        self.opened = next(_opened)  # the lowest is the oldest page of its chat
-        self.lang: str | None = None  # the language the page shows now
-
-    async def send(self, text: str) -> bool:
-        """Send one frame; False when the page has gone."""
-        if self.ws.closed:
-            return False
-        try:
-            async with self.lock:
-                await self.ws.send_str(text)
-        except (ConnectionError, RuntimeError):
-            return False
-        return True
 
 
 class WebChannel:
-    """The open pages of every web conversation; pushes to them (``Deliverer`` for the hub)."""
+    """The web chat's sockets; pushes to the open pages of a chat (``Deliverer`` for the hub)."""
 
-    def __init__(self, engine: Engine, store: ConversationStore, i18n: I18n, public_url: str = "") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: ConversationStore,
+        i18n: I18n,
+        sessions: Sessions,
+        limits: ClientLimits,
+        *,
+        max_lines: int = 1000,
+    ) -> None:
         self.engine = engine
-        self.public_url = public_url
         self.store = store
         self.i18n = i18n
-        self.sockets: dict[str, set[Socket]] = defaultdict(set)
+        self.sessions = sessions
+        self.limits = limits
+        self.max_lines = max_lines
         self.texts = PageTexts(i18n)
+        self.pages = OpenPages(self.texts)
+        self.sockets = self.pages.sockets  # chat_id → its open pages
         self.clock: Callable[[], float] = time.monotonic  # for the frame rate limit; tests replace it
-        self._closing: set[asyncio.Task[bool]] = set()
+        self.send_seconds = SEND_SECONDS
 
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
         """Push messages (e.g. from a person of the chat-ondersteuning) to every open page of the chat.
@@ -85,52 +84,29 @@ class WebChannel:
         A chat with no open page gets nothing now: the messages are in its transcript, and the page shows
         them when it comes back.
         """
-        if not self.sockets.get(chat_id):
+        group = self.pages.of(chat_id)
+        conversation = await self.store.load(CHANNEL, chat_id) if group else None
+        if conversation is None or conversation.id is None:
             logger.info("web chat has no open page; the pushed messages wait in the transcript")
             return
-        locale = await self.locale(chat_id)
-        text = frames.frame(
-            "messages",
-            **self._lang(locale, with_texts=True),
-            reply_to=None,
-            duplicate=False,
-            messages=[frames.outgoing(m) for m in messages],
-        )
-        await self._broadcast(chat_id, text)
+        entries = await self.store.transcript(conversation.id, after=min(s.seq for s in group))
+        await self.pages.catch_up(group, conversation.locale, entries, messages, pushed=True)
 
     async def typing(self, chat_id: str) -> None:
-        await self._broadcast(chat_id, frames.frame("typing"))
+        await self.pages.send_all(chat_id, frames.frame("typing"))
 
-    async def locale(self, chat_id: str) -> str:
-        conversation = await self.store.load(CHANNEL, chat_id)
-        return conversation.locale if conversation is not None else self.i18n.default
+    async def end_session(self, chat_id: str) -> None:
+        """No browser opens this chat again (Snel weg, Nieuw gesprek, Wis mijn gesprek).
 
-    async def history(self, chat_id: str) -> str:
-        """The whole conversation so far, with the buttons that work now."""
-        conversation = await self.store.load(CHANNEL, chat_id)
-        if conversation is None or conversation.id is None:
-            return frames.frame("history", **self._lang(self.i18n.default, with_texts=True), messages=[])
-        entries = await self.store.transcript(conversation.id)
-        screen = await self.engine.screen(CHANNEL, chat_id)
-        lang = self._lang(conversation.locale, with_texts=True)
-        return frames.frame("history", **lang, messages=frames.history(entries, screen))
+        The session ends on the server, so every copy of the cookie opens nothing; the chat's open pages
+        close, and reopen with whatever their cookie still opens (nothing: a new, empty chat).
+        """
+        await self.sessions.end(chat_id)
+        for socket in self.pages.of(chat_id):
+            self.pages.close(socket, SESSION_CHANGED, b"session ended")
 
     async def close_all(self) -> None:
-        """Close every open page's socket (the pages reconnect by themselves)."""
-        sockets = [socket for group in self.sockets.values() for socket in group]
-        await asyncio.gather(*(s.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stops") for s in sockets))
-
-    def _lang(self, locale: str, *, with_texts: bool = False) -> dict[str, Any]:
-        """The frame's language; ``with_texts``: also the page's own texts, so it can switch without a reload."""
-        fields: dict[str, Any] = {"lang": locale, "dir": text_direction(locale)}
-        if with_texts:
-            fields["ui"] = self.texts.of(locale)
-        return fields
-
-    async def _broadcast(self, chat_id: str, text: str, skip: Socket | None = None) -> None:
-        for socket in list(self.sockets.get(chat_id, ())):
-            if socket is not skip and not await socket.send(text):
-                self.sockets[chat_id].discard(socket)
+        await self.pages.close_all()
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
         """Open the socket, send the conversation so far, then answer frames until the page goes."""
@@ -138,95 +114,137 @@ class WebChannel:
             logger.warning("web socket from another origin refused")
             raise web.HTTPForbidden(text="Other origins may not open this chat.")
         ws = web.WebSocketResponse(max_msg_size=SOCKET_LIMIT, heartbeat=HEARTBEAT_SECONDS)
-        token = token_of(request)
-        if token is None:  # a page that lost its cookie: a fresh session, set on the handshake answer
-            token = new_token()
-            set_token(ws, token, secure=is_secure(request, self.public_url), embedded="embed" in request.query)
+        chat_id = await self.sessions.chat_of(request)
+        client = self.limits.keys.of(request)
         await ws.prepare(request)
-        chat_id = chat_id_for(token)
-        socket = Socket(ws, self.clock)
-        self._make_room(chat_id)
-        self.sockets[chat_id].add(socket)
+        socket = Socket(ws, request, chat_id or new_chat_id(), client, self.clock, self.send_seconds)
+        socket.session = chat_id is not None
+        if not self.limits.sockets.acquire(client):
+            await self._turn_away(socket)
+            return ws
         try:
+            self.pages.add(socket)
             try:
-                await self._open(chat_id, socket, request)
+                await self._open(socket)
             except Exception:
                 logger.exception("web chat could not be opened")
-                await self._error(socket, "server_error", None, chat_id)
+                await self._error(socket, "server_error", None)
                 await ws.close(code=WSCloseCode.INTERNAL_ERROR)
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
-                    await self._frame(chat_id, socket, msg.data)
+                    await self._frame(socket, msg.data)
                 elif msg.type is WSMsgType.BINARY:
-                    await self._error(socket, "bad_frame", None, chat_id)
+                    await self._error(socket, "bad_frame", None)
                 elif msg.type is WSMsgType.ERROR:
                     logger.info("web socket closed with an error: %s", type(ws.exception()).__name__)
         finally:
-            self.sockets[chat_id].discard(socket)
-            if not self.sockets[chat_id]:
-                del self.sockets[chat_id]
+            self.pages.drop(socket)
+            self.limits.sockets.release(client)
         return ws
 
-    async def _open(self, chat_id: str, socket: Socket, request: web.Request) -> None:
-        """Send the conversation so far; a first visit starts with the welcome."""
-        conversation = await self.store.load(CHANNEL, chat_id)
-        if conversation is None:  # the first answer, with all its buttons (the language offer too)
-            hint = request.headers.get("Accept-Language", "").split(",")[0].split(";")[0].strip() or None
-            reply = await self.engine.handle(IncomingMessage(CHANNEL, chat_id, locale_hint=hint))
-            logger.info("web chat started")
-            socket.lang = await self.locale(chat_id)
-            first = [frames.outgoing(m) for m in reply.messages]
-            await socket.send(frames.frame("history", **self._lang(socket.lang, with_texts=True), messages=first))
+    async def _open(self, socket: Socket) -> None:
+        """Send the conversation so far; a page without one gets the welcome, and nothing is stored."""
+        conversation = await self.store.load(CHANNEL, socket.chat_id) if socket.session else None
+        if conversation is None or conversation.id is None:
+            socket.welcome = await self.engine.welcome(CHANNEL, socket.chat_id, socket.hint)
+            socket.lang = self.i18n.default
+            first = [frames.outgoing(m) for m in socket.welcome]
+            await socket.send(frames.frame("history", **self.pages.lang(socket.lang, True), seq=0, messages=first))
             return
-        socket.lang = await self.locale(chat_id)
-        await socket.send(await self.history(chat_id))
+        socket.lang = conversation.locale
+        entries = await self.store.transcript(conversation.id)
+        screen = await self.engine.screen(CHANNEL, socket.chat_id)
+        socket.saw(entries)
+        shown = frames.history(entries, screen)
+        lang = self.pages.lang(socket.lang, True)
+        await socket.send(frames.frame("history", **lang, seq=socket.seq, messages=shown))
 
-    def _make_room(self, chat_id: str) -> None:
-        """Keep a chat under ``MAX_SOCKETS`` open pages: close the oldest (it does not come back)."""
-        group = self.sockets.get(chat_id, set())
-        while len(group) >= MAX_SOCKETS:
-            oldest = min(group, key=lambda s: s.opened)
-            group.discard(oldest)
-            logger.info("web chat has too many open pages; closing the oldest")
-            task = asyncio.create_task(oldest.ws.close(code=TOO_MANY_TABS, message=b"too many tabs"))
-            self._closing.add(task)  # closing waits for the page; never hold up the new one
-            task.add_done_callback(self._closing.discard)
+    async def _turn_away(self, socket: Socket) -> None:
+        """Too many open pages from this network: say so kindly, with the numbers, and close."""
+        self.limits.report()
+        with self.i18n.use(self.i18n.default):
+            said = [frames.outgoing(m) for m in refusal(TOO_MANY_OPEN, self.engine.dialog)]
+        await socket.send(self.pages.messages(socket, self.i18n.default, said, reply_to=None))
+        await socket.ws.close(code=TRY_LATER, message=b"too many open chats")
 
-    async def _frame(self, chat_id: str, socket: Socket, raw: str) -> None:
+    async def _frame(self, socket: Socket, raw: str) -> None:
         if not socket.bucket.take():
-            await self._error(socket, "too_fast", _frame_id(raw), chat_id)
+            await self._error(socket, "too_fast", _frame_id(raw))
             return
         if len(raw.encode()) > FRAME_LIMIT:
-            await self._error(socket, "too_large", None, chat_id)
+            await self._error(socket, "too_large", None)
             return
         try:
             frame = frames.parse(raw)
         except frames.FrameError as error:
-            await self._error(socket, error.code, error.frame_id, chat_id)
+            await self._error(socket, error.code, error.frame_id)
             return
-        incoming = IncomingMessage(
-            CHANNEL, chat_id, text=frame.text, choice=frame.key, update_id=frames.update_id(chat_id, frame.id)
-        )
+        chat_id = socket.chat_id
+        update_id = frames.update_id(chat_id, frame.id)
+        incoming = IncomingMessage(CHANNEL, chat_id, frame.text, frame.key, update_id, client=socket.client)
         try:
+            before = await self.store.load(CHANNEL, chat_id)
+            refused = await self._refused(socket, before)
+            if refused is not None:
+                await socket.send(self.pages.messages(socket, refused[0], refused[1], reply_to=frame.id))
+                return
+            if before is None:  # the welcome this page shows becomes the start of the stored conversation
+                await self.engine.handle(IncomingMessage(CHANNEL, chat_id, locale_hint=socket.hint))
             reply = await self.engine.handle(incoming)
-            locale = await self.locale(chat_id)
+            after = await self.store.load(CHANNEL, chat_id)
+            assert after is not None and after.id is not None
+            group = self.pages.of(chat_id)
+            entries = await self.store.transcript(after.id, after=min((s.seq for s in group), default=socket.seq))
         except Exception:
             logger.exception("web chat: frame could not be handled")
-            await self._error(socket, "server_error", frame.id, chat_id)
+            await self._error(socket, "server_error", frame.id)
             return
-        fields: dict[str, Any] = {"reply_to": frame.id, "duplicate": reply.duplicate}
-        messages = [frames.outgoing(m) for m in reply.messages]
-        switched = socket.lang != locale  # the page shows another language: send its texts along
-        socket.lang = locale
-        await socket.send(
-            frames.frame("messages", **self._lang(locale, with_texts=switched), **fields, messages=messages)
-        )
-        if len(self.sockets.get(chat_id, ())) > 1 and not reply.duplicate:
-            await self._broadcast(chat_id, await self.history(chat_id), skip=socket)
+        socket.saw(entries)
+        answer = [frames.outgoing(m) for m in reply.messages]
+        dup = reply.duplicate
+        await socket.send(self.pages.messages(socket, after.locale, answer, reply_to=frame.id, duplicate=dup))
+        handed_over = after.status in WITH_A_PERSON and (before is None or before.status not in WITH_A_PERSON)
+        if not socket.session or handed_over:
+            await self._rotate(socket, close_others=handed_over)
+        if not dup and not handed_over:
+            others = [s for s in group if s is not socket]
+            await self.pages.catch_up(others, after.locale, entries, reply.messages)
 
-    async def _error(self, socket: Socket, code: str, frame_id: str | None, chat_id: str) -> None:
+    async def _refused(
+        self, socket: Socket, conversation: Conversation | None
+    ) -> tuple[str, list[dict[str, Any]]] | None:
+        """(locale, messages) when a limit keeps this frame from being handled; None when it may be."""
+        if conversation is None:
+            if self.limits.conversations.take(socket.client):
+                return None
+            self.limits.report()
+            text, screen, locale = BUSY, socket.welcome, self.i18n.default
+        elif conversation.id is not None and await self.store.line_count(conversation.id) >= self.max_lines:
+            logger.info("conversation %s is full (%d lines)", conversation.id, self.max_lines)
+            text, screen, locale = FULL, [], conversation.locale
+        else:
+            return None
+        with self.i18n.use(locale):
+            return locale, [frames.outgoing(m) for m in refusal(text, self.engine.dialog, screen)]
+
+    async def _rotate(self, socket: Socket, *, close_others: bool) -> None:
+        """Offer this page a new token (its old one opens nothing from now on); close the chat's other pages."""
         try:
-            locale = await self.locale(chat_id)
+            ticket = await self.sessions.offer(socket.chat_id)
+        except Exception:
+            logger.exception("web chat: no new session token could be offered")
+            return
+        socket.session = True
+        await socket.send(frames.frame("rotate", ticket=ticket))
+        if close_others:
+            for other in self.pages.of(socket.chat_id):
+                if other is not socket:
+                    self.pages.close(other, SESSION_CHANGED, b"session changed")
+
+    async def _error(self, socket: Socket, code: str, frame_id: str | None) -> None:
+        try:
+            conversation = await self.store.load(CHANNEL, socket.chat_id)
+            locale = conversation.locale if conversation is not None else self.i18n.default
         except Exception:  # the database may be why we are here
             locale = self.i18n.default
         with self.i18n.use(locale):

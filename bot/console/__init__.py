@@ -21,13 +21,17 @@ from aiohttp import web
 
 from bot.appkeys import HELPDESK, SETTINGS, STORE
 from bot.console.actions import routes as action_routes
+from bot.console.admin import routes as admin_routes
+from bot.console.agent_languages import known_languages
 from bot.console.auth import security_headers
-from bot.console.keys import AGENTS, LIMITER, SOCKETS, TRUSTED_PROXIES
+from bot.console.dutch_source import DutchSources
+from bot.console.keys import AGENTS, DUTCH, LANGUAGES, LIMITER, SOCKETS, TRANSLATOR, TRUSTED_PROXIES
 from bot.console.limiter import LoginLimiter, trusted_networks
 from bot.console.login import require_login
 from bot.console.login import routes as login_routes
 from bot.console.socket import handle as socket_handler
 from bot.console.sockets import ConsoleSockets
+from bot.console.translator import Translator
 from bot.console.views import routes as page_routes
 from storage.agents import AgentStore
 
@@ -53,9 +57,13 @@ def setup(app: web.Application) -> web.Application:
     )
     app[SOCKETS] = ConsoleSockets()  # on the product's app, like AGENTS: tests and the watchdog reach it
     app[TRUSTED_PROXIES] = trusted_networks(app[SETTINGS].console_trusted_proxies)
+    app[TRANSLATOR] = Translator(app[SETTINGS].translation_url)  # opens nothing while translation_url is empty
+    app[DUTCH] = DutchSources()
+    app[LANGUAGES] = known_languages(app[SETTINGS].locales)
     login_routes(console)
     page_routes(console)
     action_routes(console)
+    admin_routes(console)
     console.router.add_get("/ws", socket_handler, name="socket")
     console.router.add_static("/static/", HERE / "static", name="static")
 
@@ -70,7 +78,7 @@ def setup(app: web.Application) -> web.Application:
 
 
 async def _helpdesk(app: web.Application, console: web.Application) -> AsyncIterator[None]:
-    """Agents, the login limiter and the watchdog; the helpdesk itself is wired by the app factory."""
+    """Agents, the login limiter, the translation client and the watchdog; the app factory wires the helpdesk."""
     settings = app[SETTINGS]
     desk = app[HELPDESK]
     app[AGENTS] = AgentStore(app[STORE].engine)
@@ -79,12 +87,14 @@ async def _helpdesk(app: web.Application, console: web.Application) -> AsyncIter
         timedelta(seconds=settings.console_login_window_seconds),
         clock=lambda: desk.clock(),
     )
+    await app[TRANSLATOR].start()
     task = asyncio.create_task(_watchdog(app), name="wegwijzer-console-watchdog")
     logger.info("chat-ondersteuning ready (console at /console/)")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await app[TRANSLATOR].close()
 
 
 async def _watchdog(app: web.Application) -> None:

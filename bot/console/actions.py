@@ -1,9 +1,12 @@
-"""What an agent does with a conversation: claim, reply, canned reply, typing, note, transfer, end.
+"""What an agent does with a conversation: claim, reply, canned reply, typing, note, transfer, end, and, with
+machine translation on, translate a user's message or reply with a translation.
 
 Each is a POST with the session's CSRF token (checked by ``login.require_login``) and answers JSON:
-``{"ok": true, …}`` or an error with a status the script shows (409 when someone else was first).
-What is done is audited (agent id, conversation id, action, time; never the text): claim, reply,
-transfer, end, note.
+``{"ok": true, …}`` or an error with a status the script shows (409 when someone else was first, 502 when the
+translation service failed). What is done is audited (agent id, conversation id, action, time; never the
+text): claim, reply (also canned and translated), transfer, end, note, translate.
+
+The translation routes answer 404, and send nothing anywhere, while ``translation_url`` is empty.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.appkeys import DIALOG, HELPDESK, STORE
+from bot.appkeys import DIALOG, HELPDESK, SETTINGS, STORE
 from bot.console.auth import AGENT, FIELDS
-from bot.console.keys import AGENTS
+from bot.console.keys import AGENTS, TRANSLATOR
+from bot.console.translator import TranslationFailed
 from bot.console.views import CANNED
 from bot.helpdesk.desk import OUTCOMES, NotYours
+from bot.i18n import SOURCE_LOCALE
+from bot.matching import clean
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +35,12 @@ def routes(console: web.Application) -> None:
     console.router.add_post("/h/{handoff_id:\\d+}/claim", claim)
     console.router.add_post("/h/{handoff_id:\\d+}/reply", reply)
     console.router.add_post("/h/{handoff_id:\\d+}/canned", canned)
+    console.router.add_post("/h/{handoff_id:\\d+}/reply-translated", reply_translated)
     console.router.add_post("/h/{handoff_id:\\d+}/typing", typing)
     console.router.add_post("/h/{handoff_id:\\d+}/transfer", transfer)
     console.router.add_post("/h/{handoff_id:\\d+}/end", end)
     console.router.add_post("/c/{conversation_id:\\d+}/note", note)
+    console.router.add_post("/c/{conversation_id:\\d+}/translate", translate)
 
 
 Action = Callable[[web.Request, int], Awaitable[web.Response]]
@@ -44,6 +52,8 @@ def _handoff_action(action: Action) -> Callable[[web.Request], Awaitable[web.Res
             return await action(request, int(request.match_info["handoff_id"]))
         except NotYours:
             return web.json_response({"ok": False, "error": NOT_YOURS}, status=409)
+        except TranslationFailed as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=502)
 
     run.__name__ = action.__name__
     run.__doc__ = action.__doc__
@@ -99,8 +109,26 @@ async def canned(request: web.Request, handoff_id: int) -> web.Response:
         raise NotYours(handoff_id)
     with desk.i18n.use(conversation.locale):
         text = chosen.translated()
-    sent = await desk.reply(request[AGENT], handoff_id, text)
+    sent = await desk.reply(request[AGENT], handoff_id, text, original=chosen.text)
     await _audit(request, handoff_id, "reply")
+    return web.json_response({"ok": True, "text": sent})
+
+
+@_handoff_action
+async def reply_translated(request: web.Request, handoff_id: int) -> web.Response:
+    """Send the agent's Dutch machine-translated into the user's language (marked so, the Dutch kept beside it)."""
+    translator = request.config_dict[TRANSLATOR]
+    if not translator.enabled:
+        raise web.HTTPNotFound(text="Machinevertaling staat uit.")
+    desk = request.config_dict[HELPDESK]
+    live = await desk.live(request[AGENT], handoff_id)
+    if live.conversation.locale == SOURCE_LOCALE:
+        error = "Deze gebruiker praat Nederlands: verstuur je bericht gewoon."
+        return web.json_response({"ok": False, "error": error}, status=400)
+    sent = await desk.reply_translated(request[AGENT], handoff_id, _text(request), translator.translate)
+    if not sent:
+        return web.json_response({"ok": False, "error": "Typ eerst een bericht."}, status=400)
+    await _audit(request, handoff_id, "reply_translated")
     return web.json_response({"ok": True, "text": sent})
 
 
@@ -159,3 +187,34 @@ async def note(request: web.Request) -> web.Response:
     assert agent.id is not None
     await request.config_dict[AGENTS].audit(agent.id, conversation_id, "note", desk.clock())
     return web.json_response({"ok": True})
+
+
+async def translate(request: web.Request) -> web.Response:
+    """A user's message in Dutch, for the agent only: shown under it, never stored, audited by ids alone.
+
+    Only a line the user wrote in this conversation is translated (``text``, as the console shows it).
+    """
+    translator = request.config_dict[TRANSLATOR]
+    if not translator.enabled:
+        raise web.HTTPNotFound(text="Machinevertaling staat uit.")
+    conversation_id = int(request.match_info["conversation_id"])
+    conversation = await request.config_dict[STORE].get(conversation_id)
+    text = _text(request)
+    if conversation is None or not text.strip():
+        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer).")
+    limit = request.config_dict[SETTINGS].max_text_chars
+    wanted = clean(text, limit)[0]  # as the engine kept it (the live view shows it before the engine saves it)
+    lines = await request.config_dict[STORE].transcript(conversation_id)
+    if wanted not in [line.text for line in lines if line.sender == "user"]:
+        return web.json_response({"ok": False, "error": "Dit bericht staat (nog) niet in het gesprek."}, status=404)
+    source = "auto" if conversation.locale == SOURCE_LOCALE else conversation.locale  # someone may write English
+    try:
+        translation = await translator.translate(wanted, source, SOURCE_LOCALE)
+    except TranslationFailed as exc:
+        return web.json_response({"ok": False, "error": str(exc)}, status=502)
+    agent = request[AGENT]
+    assert agent.id is not None
+    now = request.config_dict[HELPDESK].clock()
+    await request.config_dict[AGENTS].audit(agent.id, conversation_id, "translate", now)
+    logger.info("agent %s had a message of conversation %s machine-translated", agent.id, conversation_id)
+    return web.json_response({"ok": True, "translation": translation})

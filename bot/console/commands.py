@@ -1,6 +1,8 @@
-"""``wegwijzer agent add NAME [--admin]``: create a console account.
+"""``wegwijzer agent add NAME [--admin] [--languages nl,tr]``: create a console account.
 
 The password is asked twice on a terminal; from a pipe (scripts) it is the first line of standard input.
+``--languages``: the languages the agent speaks (default Dutch), from the offered and known languages; an
+admin can change them later in the console (Medewerkers).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import sys
 from typing import Any, TextIO
 
+from bot.console.agent_languages import known_languages, parse_languages
 from bot.console.auth import hash_password
 from bot.settings import Settings
 
@@ -27,7 +30,10 @@ def register(commands: Any) -> None:
     add = actions.add_parser("add", help="create an agent (asks for a password, or reads it from stdin)")
     add.add_argument("name", help="login name")
     add.add_argument("--display-name", help="the name users see (default: NAME)")
-    add.add_argument("--admin", action="store_true", help="may also read the audit log")
+    add.add_argument("--admin", action="store_true", help="may also read the audit log and edit agents' languages")
+    add.add_argument(
+        "--languages", default="nl", metavar="CODES", help="languages the agent speaks, e.g. nl,tr (default: nl)"
+    )
     add.set_defaults(func=cmd_agent_add)
 
 
@@ -50,6 +56,11 @@ def cmd_agent_add(settings: Settings, args: argparse.Namespace) -> int:
         print("wegwijzer: de naam moet 1 tot 64 tekens zijn.", file=sys.stderr)
         return 2
     try:
+        languages = parse_languages(args.languages, known_languages(settings.locales))
+    except ValueError as exc:
+        print(f"wegwijzer: --languages: {exc}", file=sys.stderr)
+        return 2
+    try:
         password = read_password()
     except (ValueError, EOFError) as exc:
         print(f"wegwijzer: {exc}", file=sys.stderr)
@@ -63,7 +74,7 @@ def cmd_agent_add(settings: Settings, args: argparse.Namespace) -> int:
         database = create_engine(settings.database_url)
         try:
             await upgrade(database)
-            await AgentStore(database).add(name, args.display_name or name, hash_password(password), role)
+            await AgentStore(database).add(name, args.display_name or name, hash_password(password), role, languages)
         finally:
             await database.dispose()
 
@@ -72,5 +83,5 @@ def cmd_agent_add(settings: Settings, args: argparse.Namespace) -> int:
     except AgentExists:
         print(f"wegwijzer: er is al een account '{name}'.", file=sys.stderr)
         return 1
-    print(f"Account '{name}' ({role}) gemaakt. Log in op /console/.")
+    print(f"Account '{name}' ({role}; talen: {', '.join(languages)}) gemaakt. Log in op /console/.")
     return 0

@@ -1,8 +1,9 @@
 """The console's WebSocket: the queue for everyone, live messages of the conversation an agent has open.
 
-Server → browser only (agent actions are CSRF-checked POSTs). The socket is the agent's heartbeat too:
-while it is open their live conversations stay theirs; when it has been gone for the disconnect timeout,
-the watchdog gives those conversations back to the queue.
+Server → browser only (agent actions are CSRF-checked POSTs). The queue goes out in each agent's own order
+(``queue_order``: crisis, then the languages they speak, as recorded when the socket opened). The socket is
+the agent's heartbeat too: while it is open their live conversations stay theirs; when it has been gone for
+the disconnect timeout, the watchdog gives those conversations back to the queue.
 
 A socket lives no longer than its session: logging out closes it (code 4401, ``sockets``), and every
 heartbeat checks the session first (without counting as activity), so an expired session or a
@@ -21,6 +22,7 @@ from aiohttp import WSMsgType, web
 from bot.appkeys import HELPDESK, SETTINGS
 from bot.console.auth import AGENT, SESSION, same_origin
 from bot.console.keys import AGENTS, SOCKETS
+from bot.console.queue_order import for_agent
 from bot.helpdesk.desk import queue_json
 from bot.helpdesk.live import Subscription
 
@@ -45,8 +47,10 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
             await request.config_dict[AGENTS].audit(agent.id, int(watch), "watch_live", desk.clock())
         now = desk.clock()
         await desk.handoffs.touch(agent.id, now)  # present from the first moment
-        await socket.send_json({"type": "queue", "items": [queue_json(i, now) for i in await desk.handoffs.queue()]})
-        sender = asyncio.create_task(_send(socket, subscription))
+        languages = frozenset(agent.languages)
+        items = [queue_json(i, now) for i in await desk.handoffs.queue()]
+        await socket.send_json({"type": "queue", "items": for_agent(items, languages)})
+        sender = asyncio.create_task(_send(socket, subscription, languages))
         beat = asyncio.create_task(_heartbeat(request, agent.id, session))
         try:
             async for message in socket:
@@ -63,11 +67,13 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
-async def _send(socket: web.WebSocketResponse, subscription: Subscription) -> None:
+async def _send(socket: web.WebSocketResponse, subscription: Subscription, languages: frozenset[str]) -> None:
     while True:
         event = await subscription.events.get()
         if socket.closed:
             return
+        if event.get("type") == "queue":  # one queue for all; each agent sees their languages first
+            event = {**event, "items": for_agent(event["items"], languages)}
         await socket.send_json(event)
 
 

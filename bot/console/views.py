@@ -2,6 +2,10 @@
 
 Everything a user wrote is rendered by Jinja2 with autoescape on (and by the script with ``textContent``);
 opening a conversation writes an audit row (agent id, conversation id, time; no text).
+
+Languages: the queue is in the agent's own order (``queue_order``) and can be filtered by language; in a
+conversation each bot line the user read in their language has its Dutch source beside it (``dutch_source``,
+or the Dutch the transcript kept), and canned replies show what the user will get next to the Dutch.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.appkeys import DIALOG, HELPDESK, STORE
+from bot.console.agent_languages import names
 from bot.console.auth import AGENT, SESSION
 from bot.console.canned import load_canned
-from bot.console.keys import AGENTS
+from bot.console.keys import AGENTS, DUTCH, LANGUAGES, TRANSLATOR
+from bot.console.queue_order import MINE, for_agent, shown
 from bot.dialogs.dialog import Dialog
 from bot.helpdesk.desk import OUTCOMES, queue_json
-from bot.i18n import language_name
+from bot.i18n import SOURCE_LOCALE, language_name
 from storage.models import Conversation
 
 logger = logging.getLogger(__name__)
@@ -38,14 +44,32 @@ CHANNELS = {"web": "Web-chat", "telegram": "Telegram", "terminal": "Terminal"}
 
 
 def base_context(request: web.Request) -> dict[str, Any]:
-    return {"agent": request[AGENT], "csrf": request[SESSION].csrf_token, "channels": CHANNELS}
+    return {
+        "agent": request[AGENT],
+        "csrf": request[SESSION].csrf_token,
+        "channels": CHANNELS,
+    }
 
 
 async def queue_page(request: web.Request) -> web.Response:
+    """The queue in this agent's order (``queue_order``), filtered by ``?taal=`` (a code, ``mine`` or all)."""
     desk = request.config_dict[HELPDESK]
+    agent = request[AGENT]
+    known = request.config_dict[LANGUAGES]
     now = desk.clock()
-    items = [queue_json(item, now) for item in await desk.handoffs.queue()]
-    context = base_context(request) | {"items": items, "open": desk.hours.is_open(now), "page": "queue"}
+    wanted = request.query.get("taal", "")
+    if wanted not in (MINE, *known):
+        wanted = ""
+    items = for_agent([queue_json(item, now) for item in await desk.handoffs.queue()], agent.languages)
+    context = base_context(request) | {
+        "items": [item for item in items if shown(item, wanted)],
+        "waiting": sum(1 for item in items if item["status"] == "queued"),
+        "filter": wanted,
+        "filters": [(code, language_name(code)) for code in known],
+        "my_languages": names(agent.languages),
+        "open": desk.hours.is_open(now),
+        "page": "queue",
+    }
     return aiohttp_jinja2.render_template("queue.html", request, context)
 
 
@@ -64,21 +88,36 @@ async def conversation_page(request: web.Request) -> web.Response:
     handoff = await desk.handoffs.open_for(conversation_id)
     dialog = request.config_dict[DIALOG]
     transcript = await store.transcript(conversation_id)
+    dutch = request.config_dict[DUTCH].get(desk.i18n.directory, desk.i18n.locales)
+    locale = conversation.locale
+    with desk.i18n.use(locale):
+        canned = [(c, c.translated()) for c in CANNED.values()]
+    translating = request.config_dict[TRANSLATOR].enabled
     context = base_context(request) | {
         "page": "conversation",
         "conversation": conversation,
         "handoff": handoff,
         "mine": handoff is not None and handoff.status == "live" and handoff.agent_id == agent.id,
         "owner": await desk.agent_name(handoff.agent_id) if handoff and handoff.agent_id else None,
-        "language": language_name(conversation.locale),
+        "language": language_name(locale),
+        "speaks": locale in agent.languages,
         "summary": summary(dialog, conversation),
         "transcript": [
-            {"sender": e.sender, "who": SENDERS.get(e.sender, e.sender), "text": e.text, "at": e.created_at}
+            {
+                "sender": e.sender,
+                "who": SENDERS.get(e.sender, e.sender),
+                "text": e.text,
+                "dutch": e.original,  # the Dutch this line was translated from, kept when it was sent
+                "lines": dutch.beside(e.text, locale) if e.sender == "bot" and not e.original else None,
+                "at": e.created_at,
+            }
             for e in transcript
         ],
         "last_entry": transcript[-1].id if transcript else 0,
         "notes": await desk.handoffs.notes(conversation_id),
-        "canned": list(CANNED.values()),
+        "canned": [{"id": c.id, "label": c.label, "text": c.text, "shown": shown_text} for c, shown_text in canned],
+        "translate_user": translating,
+        "translate_reply": translating and locale != SOURCE_LOCALE,
         "outcomes": OUTCOMES,
         "organisations": {key: org.name for key, org in dialog.directory.organisations.items()},
         "colleagues": [a for a in await agents.active() if a.id != agent.id],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +18,7 @@ from bot.helpdesk import texts
 from bot.helpdesk.hours import OpeningHours
 from bot.helpdesk.live import LiveBus
 from bot.hub import ChannelHub
-from bot.i18n import I18n, language_name
+from bot.i18n import SOURCE_LOCALE, I18n, language_name
 from bot.matching import clean
 from bot.messages import OutgoingMessage
 from storage.agents import AgentStore
@@ -36,6 +36,9 @@ OUTCOMES = {
     "witte_vlek": "Geen passende organisatie (witte vlek)",
     "user_left": "Gebruiker is weggegaan",
 }
+
+
+Translate = Callable[[str, str, str], Awaitable[str]]  # (text, source, target) → translation
 
 
 class NotYours(Exception):
@@ -130,23 +133,46 @@ class Helpdesk:
         logger.info("agent %s claimed hand-off %s", agent.id, handoff_id)
         return True
 
-    async def reply(self, agent: Agent, handoff_id: int, text: str) -> str:
-        """Send the agent's words to the user; the text as sent (cleaned, cut to a message)."""
+    async def reply(self, agent: Agent, handoff_id: int, text: str, original: str | None = None) -> str:
+        """Send the agent's words to the user; the text as sent (cleaned, cut to a message).
+
+        ``original``: the Dutch that ``text`` was translated from (a canned reply, machine translation); the
+        transcript and the consoles keep it beside what the user saw.
+        """
         live = await self._live(agent, handoff_id)
         text, _cut = clean(text, MAX_AGENT_TEXT)
         if not text:
             return ""
+        original = (clean(original, MAX_AGENT_TEXT)[0] or None) if original else None
         conversation = live.conversation
         assert conversation.id is not None and agent.id is not None
-        await self.handoffs.add_line(conversation.id, "agent", text)
+        await self.handoffs.add_line(conversation.id, "agent", text, original if original != text else None)
         message = OutgoingMessage(text, kind="agent", author=agent.display_name)
         await self.hub.deliver(conversation.channel, conversation.chat_id, [message])
         await self.handoffs.touch(agent.id, self.clock())
-        self.bus.publish(
-            conversation.id,
-            {"type": "message", "sender": "agent", "author": agent.display_name, "text": text, "at": _now(self)},
-        )
+        event = {"type": "message", "sender": "agent", "author": agent.display_name, "text": text, "at": _now(self)}
+        if original and original != text:
+            event["original"] = original
+        self.bus.publish(conversation.id, event)
         return text
+
+    async def reply_translated(self, agent: Agent, handoff_id: int, dutch: str, translate: Translate) -> str:
+        """Send the agent's Dutch machine-translated into the user's language, saying so; the text as sent.
+
+        The transcript keeps the Dutch beside it. ``translate(text, source, target)`` raises when it cannot.
+        """
+        live = await self._live(agent, handoff_id)  # before anything is sent to be translated
+        dutch = clean(dutch, MAX_AGENT_TEXT)[0]
+        if not dutch:
+            return ""
+        locale = live.conversation.locale
+        translation = clean(await translate(dutch, SOURCE_LOCALE, locale), MAX_AGENT_TEXT)[0]
+        with self.i18n.use(locale):
+            text = texts.machine_translated(translation)
+            overflow = len(text) - MAX_AGENT_TEXT
+            if overflow > 0:  # cut the translation, never the line that says it is one
+                text = texts.machine_translated(translation[: len(translation) - overflow].rstrip())
+        return await self.reply(agent, handoff_id, text, original=dutch)
 
     async def typing(self, agent: Agent, handoff_id: int) -> None:
         live = await self._live(agent, handoff_id)
@@ -228,6 +254,10 @@ class Helpdesk:
             raise NotYours(handoff_id)
         return handoff
 
+    async def live(self, agent: Agent, handoff_id: int) -> Live:
+        """The hand-off and its conversation, when it is live with this agent (any, for an admin); else NotYours."""
+        return await self._live(agent, handoff_id)
+
     async def _live(self, agent: Agent, handoff_id: int) -> Live:
         handoff = await self._handoff(handoff_id)
         if handoff.status != "live" or (handoff.agent_id != agent.id and agent.role != "admin"):
@@ -241,10 +271,16 @@ class Helpdesk:
         """Say something to the user now, in their language, and keep it in the transcript."""
         with self.i18n.use(conversation.locale):
             message = build()
+        with self.i18n.use(SOURCE_LOCALE):
+            dutch = build().text  # the same text in the source language, for the agents beside it
+        original = dutch if dutch != message.text else None
         assert conversation.id is not None
-        await self.handoffs.add_line(conversation.id, "bot", message.text)
+        await self.handoffs.add_line(conversation.id, "bot", message.text, original)
         await self.hub.deliver(conversation.channel, conversation.chat_id, [message])
-        self.bus.publish(conversation.id, {"type": "message", "sender": "bot", "text": message.text, "at": _now(self)})
+        event = {"type": "message", "sender": "bot", "text": message.text, "at": _now(self)}
+        if original is not None:
+            event["original"] = original
+        self.bus.publish(conversation.id, event)
 
     async def agent_name(self, agent_id: int | None) -> str:
         agent = None if agent_id is None else await self.agents.get(agent_id)

@@ -3,11 +3,17 @@
 ``request`` puts the conversation in the queue (or, outside opening hours, says when we open and offers to
 leave a message). ``relay`` runs first for every message: while the conversation is queued or live, the
 user's words are kept for the agent and the tree does not run; ``mens`` says where you are, ``stop`` leaves.
+
+A client (``IncomingMessage.client``, the web chat's keyed network address) may ask for a person a few times
+an hour (``handoffs``): a script that asks thirty times pushes no child down the queue. Beyond that the user is
+told kindly and gets the emergency numbers; the refusal is counted (``handoff_limited``). Telegram has no
+client key: an account is one chat, and Telegram limits accounts itself.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from bot.helpdesk import texts
 from bot.helpdesk.desk import Helpdesk
@@ -22,14 +28,18 @@ from storage.handoffs import PRIORITY_CRISIS, PRIORITY_LEFT_MESSAGE, PRIORITY_NO
 from storage.models import Handoff
 from storage.repository import Line
 
+if TYPE_CHECKING:
+    from bot.abuse import KeyedBuckets
+
 logger = logging.getLogger(__name__)
 
 WITH_A_PERSON = ("queued", "live")
 
 
 class HelpdeskGate:
-    def __init__(self, desk: Helpdesk) -> None:
+    def __init__(self, desk: Helpdesk, handoffs: KeyedBuckets | None = None) -> None:
         self.desk = desk
+        self.handoffs = handoffs  # requests for a person per client; None: no limit
 
     async def request(self, turn: Turn, *, urgent: bool, witte_vlek: bool) -> None:
         """Queue the conversation once; outside hours say when we open and offer to leave a message."""
@@ -84,7 +94,7 @@ class HelpdeskGate:
         if command is Action.HUMAN or message.choice is not None:
             await self._where(turn, handoff)
             return True
-        text = message.text.strip() if message.text else ""
+        text = _said(turn) if message.text else ""  # as the engine cleaned it (never the raw text)
         if text:
             self.desk.user_wrote(handoff, text)
             if handoff.status == "queued" and handoff.id is not None:
@@ -108,6 +118,12 @@ class HelpdeskGate:
 
     async def _enqueue(self, turn: Turn, *, urgent: bool, witte_vlek: bool, after_hours: bool) -> None:
         conversation = turn.conversation
+        if not self._may_queue(turn):
+            logger.info("conversation %s: request for a person refused (limit per client)", conversation.id)
+            turn.count("handoff_limited", conversation.state)
+            refused = [texts.busy_network(), emergency_numbers(self.desk.dialog)]
+            turn.say(*(reversed(refused) if urgent else refused))  # in danger: the numbers first
+            return
         if conversation.id is None:  # a first message that asks for a person: the row must exist first
             await self.desk.conversations.save(conversation)
         assert conversation.id is not None
@@ -136,6 +152,10 @@ class HelpdeskGate:
         self.desk.bus.publish(conversation.id, {"type": "status", "status": "queued"})
         await self.desk.queue_changed()
 
+    def _may_queue(self, turn: Turn) -> bool:
+        """Within the limit of requests for a person from this client (a request uses one)."""
+        return turn.client is None or self.handoffs is None or self.handoffs.take(turn.client)
+
     async def _where(self, turn: Turn, handoff: Handoff) -> None:
         if handoff.status == "live":
             turn.say(texts.already_live(await self.desk.agent_name(handoff.agent_id)))
@@ -145,6 +165,11 @@ class HelpdeskGate:
 
 
 PASSED = (Action.STOP.value, Action.HUMAN.value, Action.LANGUAGE.value)
+
+
+def _said(turn: Turn) -> str:
+    """What the user typed this turn, as kept in the transcript (cleaned, cut)."""
+    return next((line.text for line in reversed(turn.lines) if line.sender == "user"), "")
 
 
 def _command(message: IncomingMessage) -> Action | None:

@@ -125,3 +125,19 @@ def chat_ended(name: str) -> OutgoingMessage:
 
 def left_queue() -> OutgoingMessage:
     return OutgoingMessage(_("Je wacht niet meer op een mens. Je praat weer met de Wegwijzer."), kind="notice")
+
+
+def machine_translated(translation: str) -> str:
+    """An agent's words as machine-translated for the user, with a line that says so (in the user's language)."""
+    note = _("Dit bericht is met een computer vertaald uit het Nederlands. Er kunnen fouten in staan.")
+    return f"{translation}\n\n({note})"
+
+
+def busy_network() -> OutgoingMessage:
+    """A request for a person that the limit per network address refused (``web_handoffs_per_hour``)."""
+    text = _(
+        "Het lukt nu niet om je in de wachtrij te zetten.\n"
+        "Vanaf jouw internet (bijvoorbeeld de wifi van school) vragen nu heel veel mensen om een mens.\n"
+        "Probeer het later nog een keer."
+    )
+    return OutgoingMessage(text, actions=(action(Action.RESTART),), kind="notice")

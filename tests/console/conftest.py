@@ -11,11 +11,12 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
-from bot.appkeys import ENGINE, HELPDESK, HUB
+from bot.appkeys import ENGINE, HELPDESK, HUB, I18N
 from bot.console.auth import hash_password
 from bot.console.keys import AGENTS
 from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
+from bot.i18n import I18n
 from bot.settings import Settings
 from storage.models import Agent
 from tests.fakes.helpdesk import FakeClock, Recorder
@@ -33,7 +34,22 @@ async def server(
     clock: FakeClock,
     recorder: Recorder,
 ) -> TestServer:
-    server = await aiohttp_server(create_app(settings, dialog=dialog))
+    return await serve(aiohttp_server, settings, dialog, clock, recorder)
+
+
+async def serve(
+    aiohttp_server: AiohttpServer,
+    settings: Settings,
+    dialog: Dialog,
+    clock: FakeClock,
+    recorder: Recorder,
+    i18n: I18n | None = None,
+) -> TestServer:
+    """The product served for real with the recording channel ``test``; ``i18n``: catalogs compiled by the test."""
+    app = create_app(settings, dialog=dialog)
+    if i18n is not None:
+        app[I18N] = i18n  # before start-up, so the engine, the helpdesk and the console all use it
+    server = await aiohttp_server(app)
     server.app[HELPDESK].clock = clock
     server.app[HUB].register("test", recorder)
     return server

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import create_app
 from bot.dialogs.dialog import Dialog as Tree
 from bot.settings import Settings
-from tests.bot.channels.browser import ARTIFACTS, PHONE, chromium, watch_errors
+from tests.bot.channels.browser import ARTIFACTS, PHONE, axe_violations, chromium, watch_errors
 from tests.console.conftest import PASSWORD, add_agent
 
 DESK = {"viewport": {"width": 1280, "height": 820}, "locale": "nl-NL"}
@@ -72,6 +72,7 @@ async def test_an_agent_takes_over_a_web_chat_live(browser: Browser, product: Te
     await expect(row).to_contain_text("1")
     ARTIFACTS.mkdir(exist_ok=True)
     await desk.screenshot(path=str(ARTIFACTS / "console-queue.png"))
+    assert await axe_violations(desk) == []
     await row.get_by_role("button", name="Overnemen").click()
 
     await desk.wait_for_url("**/console/c/1")
@@ -96,6 +97,7 @@ async def test_an_agent_takes_over_a_web_chat_live(browser: Browser, product: Te
     await expect(desk.locator("#notes")).to_contain_text("Pesten in de klas")
     await expect(transcript).to_contain_text("0800-0432")
     await desk.screenshot(path=str(ARTIFACTS / "console-conversation.png"), full_page=True)
+    assert await axe_violations(desk) == []
 
     await desk.get_by_label("Uitkomst").select_option("information")
     await desk.get_by_role("button", name="Afsluiten").click()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.agents import AgentStore
+from storage.handoffs import HandoffStore
 from storage.migrate import downgrade, pending_changes, upgrade
 from storage.models import Conversation, MonitoringEvent, TranscriptEntry, utcnow
 from storage.repository import ConversationStore, Line
@@ -135,5 +137,45 @@ async def test_migration_0003_turns_audit_stand_ins_into_nulls_and_back(database
         async with engine.connect() as conn:
             row = (await conn.exec_driver_sql("SELECT agent_id, conversation_id FROM audit_log")).one()
         assert tuple(row) == (0, 0)
+    finally:
+        await engine.dispose()
+
+
+async def columns(engine: AsyncEngine, table: str) -> set[str]:
+    async with engine.connect() as conn:
+        return await conn.run_sync(lambda sync: {c["name"] for c in inspect(sync).get_columns(table)})
+
+
+async def test_migration_0004_gives_agents_dutch_and_transcript_lines_an_original_and_back(database_url: str) -> None:
+    engine = await fresh_database(database_url)
+    try:
+        await downgrade(engine, "0003")
+        assert "languages" not in await columns(engine, "agents")
+        assert "original" not in await columns(engine, "transcript_entries")
+        store = ConversationStore(engine)
+        await store.save(new_conversation(), [Line("bot", "Hoi")])
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql(
+                "INSERT INTO agents (name, display_name, password_hash, role, active, created_at)"
+                " VALUES ('anna', 'Anna', 'x', 'agent', true, '2026-11-22')"
+            )
+        await upgrade(engine)
+        anna = await AgentStore(engine).by_name("anna")
+        assert anna is not None and anna.languages == ["nl"]  # everyone so far worked in Dutch
+        entries = await store.transcript(1)
+        assert [(e.text, e.original) for e in entries] == [("Hoi", None)]
+        assert anna.id is not None and await AgentStore(engine).set_languages(anna.id, ["nl", "uk"])
+        await HandoffStore(engine).add_line(1, "agent", "Привіт", original="Hoi")
+        emre = await AgentStore(engine).add("emre", "Emre", "x", languages=("tr",))
+        assert (await AgentStore(engine).get(emre.id or 0)).languages == ["tr"]  # type: ignore[union-attr]
+        assert [(e.text, e.original) for e in await store.transcript(1)][-1] == ("Привіт", "Hoi")
+        await downgrade(engine, "0003")
+        assert "languages" not in await columns(engine, "agents")
+        assert "original" not in await columns(engine, "transcript_entries")
+        async with engine.connect() as conn:
+            texts = (await conn.exec_driver_sql("SELECT text FROM transcript_entries ORDER BY id")).scalars().all()
+        assert texts == ["Hoi", "Привіт"]  # the lines stay; their Dutch originals go with the column
+        await upgrade(engine)
+        assert (await AgentStore(engine).by_name("anna")).languages == ["nl"]  # type: ignore[union-attr]
     finally:
         await engine.dispose()

@@ -66,6 +66,9 @@
   });
 
   // ---- The socket: reconnects by itself; unanswered frames are sent again with their own id.
+  // Close codes (web_frames.py): 4409 too many tabs of this chat (this oldest one stays closed); 4401 the
+  // session got a new token or ended (reopen in a moment, with what the cookie opens now); 4429 too many
+  // open chats from this network (the server said so; try again in a minute).
   function socketUrl() {
     const url = new URL(root.dataset.ws, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
@@ -82,6 +85,7 @@
       setStatus("");
     });
     ws.addEventListener("message", (event) => {
+      if (ws !== socket) return;
       let data = null;
       try {
         data = JSON.parse(event.data);
@@ -93,10 +97,39 @@
     ws.addEventListener("close", (event) => {
       if (leaving || ws !== socket) return;
       setStatus(words.offline);
-      if (event.code === 4409) return; // too many open tabs of this chat: this (oldest) one stays closed
+      if (event.code === 4409) return;
+      const again = () => {
+        if (ws === socket) connect();
+      };
+      if (event.code === 4401) {
+        window.setTimeout(again, 1500); // the tab that got the new token trades its ticket first
+        return;
+      }
+      if (event.code === 4429) {
+        window.setTimeout(again, 60000);
+        return;
+      }
       retries = Math.min(retries + 1, 5);
-      window.setTimeout(connect, 400 * 2 ** retries);
+      window.setTimeout(again, 400 * 2 ** retries);
     });
+  }
+
+  // ---- The session: only the server makes tokens. After this page's first answer is stored, and when the
+  // chat goes to a person, it sends a one-time ticket that this page trades for the cookie (web_session.py).
+  async function takeTicket(ticket, attempt = 0) {
+    let response = null;
+    try {
+      response = await fetch(root.dataset.rotate, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ ticket }),
+      });
+    } catch (error) {
+      response = null;
+    }
+    if (response && response.status < 500) return; // done, or a ticket that can never work
+    if (attempt < 4 && !leaving) window.setTimeout(() => takeTicket(ticket, attempt + 1), 1000 * 2 ** attempt);
   }
 
   function transmit(entry) {
@@ -148,6 +181,8 @@
       if (first) reveal(first); // read a new answer from its start; its buttons follow below it
       clearTyping();
       settleFocus(first, data.messages);
+    } else if (data.type === "rotate") {
+      if (typeof data.ticket === "string") takeTicket(data.ticket);
     } else if (data.type === "typing") {
       setStatus(words.typing);
       window.clearTimeout(typingTimer);
@@ -382,6 +417,9 @@
 
   byId("new-chat").addEventListener("click", async () => {
     setMenu(false);
+    const old = socket;
+    socket = null; // the server ends the session and closes its sockets: this one is not reopened for it
+    if (old) old.close();
     let response = null;
     try {
       response = await fetch(root.dataset.new, { method: "POST", credentials: "same-origin" });
@@ -389,6 +427,7 @@
       response = null;
     }
     if (!response || !response.ok) {
+      connect(); // the old conversation is still there
       reveal(addMessage({ sender: "system", text: words.failed, kind: "notice" }));
       return;
     }
@@ -396,9 +435,6 @@
     log.replaceChildren();
     answers.replaceChildren();
     answers.hidden = true;
-    const old = socket;
-    socket = null;
-    if (old) old.close();
     focusNext = true;
     connect();
   });

@@ -56,23 +56,46 @@
     if (answer) window.location.href = "/console/c/" + conversationId;
   }
 
+  // The server sends the queue in this agent's order (crisis, then their languages); the filter only hides rows.
+  let lastItems = null;
+
+  function shown(item, wanted) {
+    if (!wanted || item.crisis) return true; // a crisis is never filtered away
+    if (wanted === "mine") return Boolean(item.your_language);
+    return item.locale === wanted;
+  }
+
+  function cell(label, text, className) {
+    const td = el("td", className || null, text);
+    td.dataset.label = label;
+    return td;
+  }
+
   function renderQueue(items) {
     const table = document.getElementById("queue");
     if (!table) return;
+    lastItems = items;
+    const wanted = body.dataset.filter || "";
+    const visible = items.filter((item) => shown(item, wanted));
     table.replaceChildren();
-    for (const item of items) {
-      const row = el("tr", item.status + (item.crisis ? " crisis" : ""));
+    for (const item of visible) {
+      const row = el("tr", item.status + (item.crisis ? " crisis" : "") + (item.your_language ? " yours" : ""));
       row.dataset.conversation = item.conversation;
-      const flag = el("td");
+      const flag = cell("");
       if (item.crisis) flag.append(el("span", "badge crisis", "Crisis"));
       if (item.after_hours) flag.append(el("span", "badge", "Bericht"));
       if (item.witte_vlek) flag.append(el("span", "badge", "Witte vlek"));
-      row.append(flag, el("td", null, channels[item.channel] || item.channel), el("td", null, item.language));
-      const wait = el("td", "wait", minutes(item.waiting_seconds));
+      const language = cell("Taal");
+      const name = el("span", null, item.language);
+      name.lang = item.locale;
+      language.append(name);
+      if (item.your_language) language.append(" ", el("span", "badge yours", "jouw taal"));
+      row.append(flag, cell("Kanaal", channels[item.channel] || item.channel), language);
+      const wait = cell("Wacht", minutes(item.waiting_seconds), "wait");
       wait.dataset.since = String(Date.now() - item.waiting_seconds * 1000);
-      row.append(wait, el("td", null, item.role || "–"), el("td", null, item.theme || "–"));
-      row.append(el("td", null, item.messages));
-      row.append(el("td", null, item.status === "live" ? item.agent : "wacht"));
+      row.append(wait, cell("Rol", item.role || "–"), cell("Thema", item.theme || "–"));
+      row.append(cell("Berichten", item.messages));
+      row.append(cell("Status", item.status === "live" ? item.agent : "wacht"));
       const act = el("td", "act");
       if (item.status === "queued") {
         const button = el("button", "primary", "Overnemen");
@@ -86,10 +109,26 @@
       row.append(act);
       table.append(row);
     }
-    const empty = document.getElementById("queue-empty");
-    if (empty) empty.hidden = items.length > 0;
     const waiting = items.filter((i) => i.status === "queued").length;
+    const empty = document.getElementById("queue-empty");
+    if (empty) {
+      empty.hidden = visible.length > 0;
+      empty.textContent = wanted && waiting ? "Niemand wacht in deze taal." : "Niemand wacht. Goed zo.";
+    }
     document.title = (waiting ? "(" + waiting + ") " : "") + "Wachtrij · Wegwijzer";
+  }
+
+  const filter = document.getElementById("language-filter");
+  if (filter) {
+    document.getElementById("filter-submit").hidden = true; // with the script the choice applies at once
+    document.getElementById("taal").addEventListener("change", (event) => {
+      const wanted = event.target.value;
+      body.dataset.filter = wanted;
+      const url = new URL(window.location.href);
+      if (wanted) url.searchParams.set("taal", wanted); else url.searchParams.delete("taal");
+      window.history.replaceState(null, "", url);
+      if (lastItems) renderQueue(lastItems);
+    });
   }
 
   setInterval(() => {
@@ -127,21 +166,66 @@
     return at.toLocaleTimeString("nl-NL", amsterdam);
   }
 
+  const translating = body.dataset.translate === "on";
+
+  function said(text) {
+    const p = el("p", null, text);
+    p.dir = "auto"; // Arabic reads right to left, Dutch left to right: each message finds its own
+    return p;
+  }
+
+  function dutch(text, tag) {
+    const p = el("p", "dutch");
+    p.lang = "nl";
+    p.dir = "ltr";
+    p.append(el("span", "tag", tag || "Nederlands"), text);
+    return p;
+  }
+
+  function translateButton() {
+    const button = el("button", "link translate", "Vertaal");
+    button.type = "button";
+    return button;
+  }
+
   function addEntry(event) {
     const list = document.getElementById("transcript");
     if (!list) return;
     const item = el("li", "entry " + event.sender);
     item.append(el("span", "who", event.author || senders[event.sender] || event.sender));
     item.append(el("time", null, clock(event.at)));
-    item.append(el("p", null, event.text));
+    if (event.original) {
+      const pair = el("div", "pair");
+      pair.append(said(event.text), dutch(event.original));
+      item.append(pair);
+    } else {
+      item.append(said(event.text));
+    }
+    if (translating && event.sender === "user") item.append(translateButton());
     list.append(item);
     list.scrollTop = list.scrollHeight;
+  }
+
+  // "Vertaal": the user's words in Dutch, under the message, for this agent only (not stored)
+  async function translateEntry(button) {
+    const entry = button.closest("li.entry");
+    const text = entry.querySelector("p").textContent;
+    button.disabled = true;
+    const answer = await post("/console/c/" + conversation + "/translate", { text: text });
+    button.disabled = false;
+    if (!answer) return;
+    const old = entry.querySelector("p.machine");
+    if (old) old.remove();
+    const shown = dutch(answer.translation, "Vertaling (computer)");
+    shown.classList.add("machine");
+    button.before(shown);
+    button.remove();
   }
 
   function addNote(event) {
     const list = document.getElementById("notes");
     const item = el("li");
-    item.append(el("span", "who", event.author), el("time", null, clock(event.at)), el("p", null, event.text));
+    item.append(el("span", "who", event.author), el("time", null, clock(event.at)), said(event.text));
     list.append(item);
   }
 
@@ -184,10 +268,37 @@
     text.addEventListener("input", () => {
       if (Date.now() - lastTyping > 4000) { lastTyping = Date.now(); post("/console/h/" + handoff + "/typing"); }
     });
+    const choice = document.getElementById("canned");
+    const preview = document.getElementById("canned-preview");
+    function showPreview() {
+      const option = choice.selectedOptions[0];
+      preview.hidden = !choice.value;
+      if (!choice.value) return;
+      document.getElementById("canned-shown").textContent = option.dataset.shown;
+      document.getElementById("canned-dutch").textContent = option.dataset.dutch;
+    }
+    choice.addEventListener("change", showPreview);
     document.getElementById("send-canned").addEventListener("click", async () => {
-      const choice = document.getElementById("canned");
       if (!choice.value) { toast("Kies eerst een standaardantwoord.", true); return; }
-      if (await post("/console/h/" + handoff + "/canned", { canned: choice.value })) choice.value = "";
+      if (await post("/console/h/" + handoff + "/canned", { canned: choice.value })) {
+        choice.value = "";
+        showPreview();
+      }
+    });
+    const sendTranslated = document.getElementById("send-translated");
+    if (sendTranslated) {
+      sendTranslated.addEventListener("click", async () => {
+        if (!text.value.trim()) { toast("Typ eerst een bericht.", true); return; }
+        sendTranslated.disabled = true;
+        const answer = await post("/console/h/" + handoff + "/reply-translated", { text: text.value });
+        sendTranslated.disabled = false;
+        if (answer) text.value = "";
+        text.focus();
+      });
+    }
+    transcript.addEventListener("click", (event) => {
+      const button = event.target.closest("button.translate");
+      if (button) translateEntry(button);
     });
     document.getElementById("transfer").addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -21,18 +21,15 @@ from tests.fakes.telegram_harness import SECRET, TelegramHarness, telegram_setti
 CHAT = 4242
 
 
-async def test_commands_are_registered_at_start_up(telegram: TelegramHarness) -> None:
-    [call] = telegram.api.calls_of("setMyCommands")
-    assert [c["command"] for c in call.params["commands"]] == [
-        "start",
-        "terug",
-        "opnieuw",
-        "mens",
-        "taal",
-        "stop",
-        "help",
-    ]
-    assert all(c["description"] for c in call.params["commands"])
+async def test_commands_are_registered_at_start_up_in_every_language(telegram: TelegramHarness) -> None:
+    calls = {
+        call.params.get("language_code"): call.params["commands"] for call in telegram.api.calls_of("setMyCommands")
+    }
+    assert set(calls) == {None, "en", "ar", "tr", "pl", "uk"}  # Dutch is the default menu
+    for commands in calls.values():
+        assert [c["command"] for c in commands] == ["start", "terug", "opnieuw", "mens", "taal", "stop", "help"]
+        assert all(c["description"] for c in commands)
+    assert calls["en"][3]["description"] != calls[None][3]["description"]  # "Praat met een mens", translated
     assert telegram.api.calls_of("setWebhook") == []  # no public URL: nothing to register
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,17 @@ async def test_a_failed_engine_step_is_a_500_and_the_redelivery_is_answered(
     await store.engine.dispose()
     assert await telegram.post(update) == 200  # Telegram delivers it again
     assert telegram.api.texts(CHAT)[1:] == ["Ben je nu in gevaar?"]
+
+
+async def test_a_lone_surrogate_is_stored_and_answered_so_telegram_does_not_redeliver_it(
+    telegram: TelegramHarness,
+) -> None:
+    await telegram.say(CHAT, "/start")
+    update = telegram.updates.text(CHAT, "PLACEHOLDER")
+    body = json.dumps(update).replace("PLACEHOLDER", "Start\\ud800")  # as Telegram escapes it in JSON
+    assert await telegram.post(body) == 200, "a 500 would make Telegram send it again and again"
+    await telegram.settle()
+    assert telegram.api.texts(CHAT)[-1] == "Ben je nu in gevaar?"
+    conversation = await telegram.conversation(CHAT)
+    lines = await telegram.channel.engine.store.transcript(conversation.id)
+    assert [line.text for line in lines if line.sender == "user"][-1] == "Start"

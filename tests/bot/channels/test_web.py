@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
 from aiohttp import WSCloseCode, WSMsgType
@@ -14,31 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
 from bot.appkeys import ENGINE, HUB, STORE
-from bot.channels.web_session import COOKIE, chat_id_for
+from bot.channels.web_session import COOKIE, token_hash
 from bot.channels.web_socket import FRAME_LIMIT, SOCKET_LIMIT
 from bot.dialogs.dialog import Dialog
 from bot.messages import IncomingMessage, OutgoingMessage, Reply
 from bot.settings import Settings
 from tests.bot.channels.conftest import Client
-
-
-async def receive(ws: Any) -> dict[str, Any]:
-    frame: dict[str, Any] = await ws.receive_json(timeout=5)
-    return frame
-
-
-def texts(frame: dict[str, Any]) -> list[str]:
-    return [m["text"] for m in frame["messages"]]
-
-
-def options(frame: dict[str, Any]) -> dict[str, str]:
-    return {o["label"]: o["key"] for m in frame["messages"] for o in m["options"]}
-
-
-async def session_token(client: Client) -> str:
-    response = await client.get("/")
-    assert response.status == 200
-    return response.cookies[COOKIE].value
+from tests.bot.channels.webchat import (
+    chat_of,
+    keep_session,
+    open_chats,
+    options,
+    origin,
+    receive,
+    start,
+    texts,
+    ticket,
+)
 
 
 async def test_the_page_is_strict_about_what_it_loads(client: Client) -> None:
@@ -63,8 +54,13 @@ async def test_the_page_is_strict_about_what_it_loads(client: Client) -> None:
 
 
 async def test_the_session_cookie_is_random_httponly_and_lax(client: Client) -> None:
-    first = await client.get("/")
-    cookie = first.cookies[COOKIE]
+    assert COOKIE not in (await client.get("/")).cookies, "looking at the page hands out no session"
+    async with client.ws_connect("/chat/ws") as ws:
+        await receive(ws)
+        await ws.send_json({"type": "choice", "id": "c1", "key": "opt:welkom:start"})
+        await receive(ws)
+        response = await client.post("/chat/rotate", json={"ticket": await ticket(ws)}, headers=origin(client))
+    cookie = response.cookies[COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["expires"] and not cookie["max-age"]
     assert len(cookie.value) >= 43
     again = await client.get("/")
@@ -72,9 +68,9 @@ async def test_the_session_cookie_is_random_httponly_and_lax(client: Client) -> 
 
 
 async def test_a_whole_path_over_the_socket(client: Client, server: TestServer) -> None:
-    token = await session_token(client)
     async with client.ws_connect("/chat/ws") as ws:
         hello = await receive(ws)
+        (chat_id,) = open_chats(server)
         assert hello["type"] == "history" and hello["lang"] == "nl" and hello["dir"] == "ltr"
         assert "Hoi, ik ben de Wegwijzer." in texts(hello)[0]
         await ws.send_json({"type": "choice", "id": "a1", "key": options(hello)["Start"]})
@@ -86,22 +82,25 @@ async def test_a_whole_path_over_the_socket(client: Client, server: TestServer) 
         assert texts(role) == ["Wie ben jij?"] and role["messages"][0]["kind"] == "question"
         await ws.send_json({"type": "choice", "id": "a3", "key": options(role)["Ik ben leerling"]})
         outcome = await receive(ws)
+        token = await keep_session(client, ws)
     assert outcome["messages"][0]["kind"] == "outcome"
     party = next(m for m in outcome["messages"] if m["title"] == "Kindertelefoon")
     assert party["kind"] == "party"
     assert [(c["label"], c["href"]) for c in party["contacts"]][0] == ("Bel 0800-0432", "tel:08000432")
     assert {a["label"] for a in outcome["messages"][-1]["actions"]} >= {"Opnieuw beginnen", "Praat met een mens"}
-    stored = await server.app[STORE].load("web", chat_id_for(token))
+    stored = await server.app[STORE].load("web", chat_id)
     assert stored is not None and stored.state == "leerling_uitkomst"
-    assert await server.app[STORE].load("web", token) is None, "the database holds only the token's hash"
+    assert await chat_of(server, token) == chat_id
+    for kept in (token, token_hash(token)):  # the database holds only the token's hash, and not as the chat's id
+        assert await server.app[STORE].load("web", kept) is None
 
 
 async def test_a_reconnect_resumes_with_history_and_a_resend_counts_once(client: Client) -> None:
-    await session_token(client)
     async with client.ws_connect("/chat/ws") as ws:
         await receive(ws)
         await ws.send_json({"type": "choice", "id": "b1", "key": "opt:welkom:start"})
         await receive(ws)
+        await keep_session(client, ws)
         await ws.send_json({"type": "choice", "id": "b2", "key": "opt:gevaar:nee"})
         await receive(ws)
     async with client.ws_connect("/chat/ws") as ws:
@@ -131,6 +130,10 @@ async def test_a_reconnect_resumes_with_history_and_a_resend_counts_once(client:
         ('{"type": "choice", "id": "c1", "key": ""}', "bad_frame"),
         ('{"type": "shout", "id": "c1", "text": "hoi"}', "bad_frame"),
         ('{"type": "text", "id": "c1", "text": "hoi", "html": "<b>"}', "bad_frame"),
+        ('{"type": "text", "id": ' + "9" * 5000 + ', "text": "hoi"}', "bad_json"),  # more digits than Python reads
+        ('{"type": "text", "id": 1e999, "text": "hoi"}', "bad_id"),
+        ('{"type": "text", "id": "' + "a" * 5000 + '", "text": "hoi"}', "bad_id"),
+        ('{"type": "choice", "id": "k1", "key": "' + "x" * 5000 + '"}', "bad_frame"),
     ],
 )
 async def test_a_malformed_frame_gets_an_error_frame_and_the_socket_stays(client: Client, raw: str, code: str) -> None:
@@ -165,16 +168,20 @@ async def test_binary_and_oversize_frames(client: Client) -> None:
 
 async def test_two_sessions_never_see_each_others_messages(aiohttp_client: AiohttpClient, server: TestServer) -> None:
     anna, bram = await aiohttp_client(server), await aiohttp_client(server)
-    anna_token, bram_token = await session_token(anna), await session_token(bram)
-    assert anna_token != bram_token
     async with anna.ws_connect("/chat/ws") as anna_ws, bram.ws_connect("/chat/ws") as bram_ws:
         await receive(anna_ws), await receive(bram_ws)
         await anna_ws.send_json({"type": "text", "id": "1", "text": "geheim van anna"})
+        anna_reply = await receive(anna_ws)
+        anna_token = await keep_session(anna, anna_ws)
         await bram_ws.send_json({"type": "text", "id": "1", "text": "start"})  # the same frame id
-        anna_reply, bram_reply = await receive(anna_ws), await receive(bram_ws)
+        bram_reply = await receive(bram_ws)
+        bram_token = await keep_session(bram, bram_ws)
+        assert anna_token != bram_token
         assert not bram_reply["duplicate"] and texts(bram_reply) == ["Ben je nu in gevaar?"]
         assert "Ben je nu in gevaar?" not in texts(anna_reply)
-        await server.app[HUB].deliver("web", chat_id_for(anna_token), [OutgoingMessage("Alleen voor Anna")])
+        anna_chat = await chat_of(server, anna_token)
+        assert anna_chat is not None and anna_chat != await chat_of(server, bram_token)
+        await server.app[HUB].deliver("web", anna_chat, [OutgoingMessage("Alleen voor Anna")])
         assert texts(await receive(anna_ws)) == ["Alleen voor Anna"]
         await bram_ws.send_json({"type": "choice", "id": "2", "key": "opt:gevaar:nee"})
         assert texts(await receive(bram_ws)) == ["Wie ben jij?"], "Bram got nothing of Anna's in between"
@@ -184,7 +191,8 @@ async def test_two_sessions_never_see_each_others_messages(aiohttp_client: Aioht
 
 
 async def test_the_hub_pushes_to_every_open_tab_with_the_persons_name(client: Client, server: TestServer) -> None:
-    chat_id = chat_id_for(await session_token(client))
+    chat_id = await chat_of(server, await start(client))
+    assert chat_id is not None
     async with client.ws_connect("/chat/ws") as tab1, client.ws_connect("/chat/ws") as tab2:
         await receive(tab1), await receive(tab2)
         await server.app[HUB].typing("web", chat_id)
@@ -198,51 +206,62 @@ async def test_the_hub_pushes_to_every_open_tab_with_the_persons_name(client: Cl
                 frame["messages"][0] | {"text": "Hoi, ik ben Sanne.", "author": "Sanne", "sender": "agent"}
                 == (frame["messages"][0])
             )
-        await tab1.send_json({"type": "choice", "id": "t1", "key": "opt:welkom:start"})
-        assert texts(await receive(tab1)) == ["Ben je nu in gevaar?"]
-        synced = await receive(tab2)
-        assert synced["type"] == "history" and texts(synced)[-1] == "Ben je nu in gevaar?"
+        await tab1.send_json({"type": "choice", "id": "t1", "key": "opt:gevaar:nee"})
+        assert texts(await receive(tab1)) == ["Wie ben jij?"]
+        synced = await receive(tab2)  # only what is new: the user's answer and the question it got
+        assert synced["type"] == "messages" and synced["reply_to"] is None
+        assert [(m["sender"], m["text"]) for m in synced["messages"]] == [("user", "Nee"), ("bot", "Wie ben jij?")]
+        assert "Ik ben leerling" in options(synced), "the other tab gets the buttons too"
 
 
-async def test_new_conversation_gets_a_new_token_and_starts_afresh(client: Client) -> None:
-    old = await session_token(client)
-    async with client.ws_connect("/chat/ws") as ws:
-        await receive(ws)
-        await ws.send_json({"type": "choice", "id": "n1", "key": "opt:welkom:start"})
-        await receive(ws)
-    response = await client.post("/chat/new", headers={"Origin": f"http://{client.host}:{client.port}"})
+async def test_new_conversation_ends_the_session_and_starts_afresh(client: Client, server: TestServer) -> None:
+    old = await start(client)
+    old_chat = await chat_of(server, old)
+    response = await client.post("/chat/new", headers=origin(client))
     assert response.status == 204
-    new = response.cookies[COOKIE].value
-    assert new != old and response.cookies[COOKIE]["httponly"]
+    assert response.cookies[COOKIE].value == "" and response.cookies[COOKIE]["max-age"] == "0"
+    assert await chat_of(server, old) is None, "no copy of the old cookie opens the old conversation"
     async with client.ws_connect("/chat/ws") as ws:
         fresh = await receive(ws)
-    assert [m["sender"] for m in fresh["messages"]] == ["bot"] and "Start" in options(fresh)
+        assert [m["sender"] for m in fresh["messages"]] == ["bot"] and "Start" in options(fresh)
+        await ws.send_json({"type": "choice", "id": "n1", "key": "opt:welkom:start"})
+        await receive(ws)
+        new = await keep_session(client, ws)
+    assert new != old and await chat_of(server, new) not in (None, old_chat)
 
 
 async def test_leaving_forgets_the_session_in_this_browser(client: Client) -> None:
-    await session_token(client)
+    await start(client)
     response = await client.post("/chat/leave")
     assert response.status == 204
     assert response.cookies[COOKIE].value == "" and response.cookies[COOKIE]["max-age"] == "0"
 
 
 async def test_other_sites_cannot_drive_a_visitors_chat(client: Client) -> None:
-    await session_token(client)
+    await start(client)
     evil = {"Origin": "https://evil.example"}
     assert (
         await client.get("/chat/ws", headers={**evil, "Connection": "Upgrade", "Upgrade": "websocket"})
     ).status == 403
     assert (await client.post("/chat/new", headers=evil)).status == 403
     assert (await client.post("/chat/leave", headers=evil)).status == 403
+    assert (await client.post("/chat/rotate", json={"ticket": "x" * 43}, headers=evil)).status == 403
 
 
-async def test_a_socket_without_cookie_gets_a_session(aiohttp_client: AiohttpClient, server: TestServer) -> None:
+async def test_a_socket_without_cookie_gets_a_session_when_it_does_something(
+    aiohttp_client: AiohttpClient, server: TestServer
+) -> None:
     client = await aiohttp_client(server)
     async with client.ws_connect("/chat/ws") as ws:
         assert (await receive(ws))["type"] == "history"
-    token = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
-    conversation = await server.app[STORE].load("web", chat_id_for(token))
+        await ws.send_json({"type": "text", "id": "s1", "text": "hallo"})
+        await receive(ws)
+        token = await keep_session(client, ws)
+    assert client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value == token
+    chat_id = await chat_of(server, token)
+    conversation = await server.app[STORE].load("web", chat_id or "")
     assert conversation is not None
+    assert (await client.post("/chat/rotate", json={"ticket": "x" * 43}, headers=origin(client))).status == 410
 
 
 async def test_the_embed_page_may_be_framed_by_the_configured_origins(

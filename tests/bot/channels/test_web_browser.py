@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import create_app
 from bot.appkeys import HUB, STORE
 from bot.channels.web import WEB_CHANNEL
-from bot.channels.web_session import COOKIE, chat_id_for
+from bot.channels.web_session import COOKIE
 from bot.dialogs.dialog import Dialog
 from bot.messages import OutgoingMessage
 from bot.settings import Settings
 from tests.bot.channels.browser import ARTIFACTS, PHONE, axe_violations, chromium, watch_errors
+from tests.bot.channels.webchat import chat_of
 
 
 async def weather(request: web.Request) -> web.Response:
@@ -118,6 +119,18 @@ async def test_walk_to_an_outcome_reload_and_leave_quickly(
 
 async def cookie_names(context: BrowserContext) -> list[str]:
     return [cookie["name"] for cookie in await context.cookies()]
+
+
+async def chat_id(context: BrowserContext, chat: TestServer) -> str:
+    """The chat the browser's cookie opens, once the page has traded its ticket for the cookie."""
+    for _wait in range(100):
+        token = next((c["value"] for c in await context.cookies() if c["name"] == COOKIE), None)
+        if token is not None:
+            found = await chat_of(chat, token)
+            assert found is not None
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError("the page never got its session cookie")
 
 
 async def test_free_text_and_the_snel_weg_button(phone: BrowserContext, chat: TestServer, neutral: TestServer) -> None:
@@ -232,12 +245,13 @@ async def test_a_dropped_connection_comes_back_and_nothing_is_lost_or_doubled(
 async def test_a_persons_message_shows_their_name_and_typing(phone: BrowserContext, chat: TestServer) -> None:
     page = await phone.new_page()
     await page.goto(str(chat.make_url("/")))
-    await expect(page.get_by_role("button", name="Start")).to_be_visible()
-    token = next(c["value"] for c in await phone.cookies() if c["name"] == COOKIE)
-    await chat.app[HUB].typing("web", chat_id_for(token))
+    await page.get_by_role("button", name="Start").click()
+    await expect(page.get_by_role("button", name="Nee", exact=True)).to_be_visible()
+    chat_id_now = await chat_id(phone, chat)
+    await chat.app[HUB].typing("web", chat_id_now)
     await expect(page.get_by_role("status")).to_have_text("Er wordt getypt…")
     hello = OutgoingMessage("Hoi, ik ben Sanne. <b>Waar</b> wil je over praten?", kind="agent", author="Sanne")
-    await chat.app[HUB].deliver("web", chat_id_for(token), [hello])
+    await chat.app[HUB].deliver("web", chat_id_now, [hello])
     last = page.locator(".message").last
     await expect(last.locator(".who")).to_have_text("Sanne · Chat-ondersteuning")
     await expect(last.locator(".text")).to_have_text("Hoi, ik ben Sanne. <b>Waar</b> wil je over praten?")
@@ -249,9 +263,8 @@ async def test_lang_and_dir_follow_the_conversation(phone: BrowserContext, chat:
     await page.goto(str(chat.make_url("/")))
     await page.get_by_role("button", name="Start").click()
     await expect(page.get_by_role("button", name="Nee", exact=True)).to_be_visible()
-    token = next(c["value"] for c in await phone.cookies() if c["name"] == COOKIE)
     store = chat.app[STORE]
-    conversation = await store.load("web", chat_id_for(token))
+    conversation = await store.load("web", await chat_id(phone, chat))
     assert conversation is not None
     conversation.locale = "ar"  # as if chosen in the language menu (no Arabic catalog in the tests)
     await store.save(conversation)
@@ -270,6 +283,7 @@ async def test_nieuw_gesprek_starts_afresh(phone: BrowserContext, chat: TestServ
     await page.goto(str(chat.make_url("/")))
     await page.get_by_role("button", name="Start").click()
     await expect(page.get_by_role("button", name="Nee", exact=True)).to_be_visible()
+    await chat_id(phone, chat)
     before = await phone.cookies()
     await page.get_by_role("button", name="Meer", exact=True).click()
     await page.get_by_role("button", name="Nieuw gesprek").click()

@@ -7,16 +7,8 @@ from aiohttp.test_utils import TestServer
 
 from bot.channels.web import WEB_CHANNEL
 from bot.channels.web_limits import FRAME_BURST, MAX_SOCKETS, TOO_MANY_TABS
-from bot.channels.web_session import chat_id_for
-from tests.bot.channels.test_web import Client, receive, session_token, texts
-
-
-class Ticks:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.bot.channels.conftest import Client
+from tests.bot.channels.webchat import Ticks, chat_of, keep_session, receive, start, texts
 
 
 async def test_a_page_that_sends_too_fast_gets_an_error_and_stays(client: Client, server: TestServer) -> None:
@@ -51,13 +43,15 @@ async def test_a_refused_frame_is_not_handled(client: Client, server: TestServer
             await receive(ws)
         await ws.send_json({"type": "choice", "id": "toofast01", "key": "opt:welkom:start"})
         assert (await receive(ws))["code"] == "too_fast"
+        await keep_session(client, ws)
     async with client.ws_connect("/chat/ws") as again:
         history = await receive(again)
         assert "Ben je nu in gevaar?" not in texts(history)  # the refused choice did nothing
 
 
 async def test_a_chat_has_at_most_five_open_sockets(client: Client, server: TestServer) -> None:
-    chat_id = chat_id_for(await session_token(client))
+    chat_id = await chat_of(server, await start(client))
+    assert chat_id is not None
     channel = server.app[WEB_CHANNEL]
     tabs = []
     for _ in range(MAX_SOCKETS):
@@ -70,9 +64,9 @@ async def test_a_chat_has_at_most_five_open_sockets(client: Client, server: Test
     closed = await tabs[0].receive(timeout=5)
     assert closed.type is WSMsgType.CLOSE and closed.data == TOO_MANY_TABS
     assert len(channel.sockets[chat_id]) == MAX_SOCKETS
-    await newest.send_json({"type": "choice", "id": "frame0001", "key": "opt:welkom:start"})
-    assert texts(await receive(newest)) == ["Ben je nu in gevaar?"]
+    await newest.send_json({"type": "choice", "id": "frame0001", "key": "opt:gevaar:nee"})
+    assert texts(await receive(newest)) == ["Wie ben jij?"]
     for tab in tabs[1:]:  # the other four stay and are kept in step
-        assert (await receive(tab))["type"] == "history"
+        assert texts(await receive(tab)) == ["Nee", "Wie ben jij?"]
     for tab in (*tabs, newest):
         await tab.close()

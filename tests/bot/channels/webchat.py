@@ -1,0 +1,81 @@
+"""What a web chat page does, for tests that drive the real server over real sockets: frames and the session."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from aiohttp import ClientWebSocketResponse
+from aiohttp.test_utils import TestServer
+
+from bot.channels.web import WEB_CHANNEL
+from bot.channels.web_session import COOKIE, token_hash
+from tests.bot.channels.conftest import Client
+
+TICKETS: dict[int, str] = {}  # id(ws) → the last ticket of a rotate frame that ``receive`` passed over
+
+
+async def receive(ws: ClientWebSocketResponse) -> dict[str, Any]:
+    """The next frame that is not a ``rotate`` (whose ticket ``keep_session`` trades)."""
+    while True:
+        frame: dict[str, Any] = await ws.receive_json(timeout=5)
+        if frame["type"] != "rotate":
+            return frame
+        TICKETS[id(ws)] = frame["ticket"]
+
+
+async def ticket(ws: ClientWebSocketResponse) -> str:
+    """The ticket of the rotate frame that follows the last answer."""
+    frame: dict[str, Any] = await ws.receive_json(timeout=5)
+    while frame["type"] != "rotate":
+        frame = await ws.receive_json(timeout=5)
+    return str(frame["ticket"])
+
+
+def texts(frame: dict[str, Any]) -> list[str]:
+    return [m["text"] for m in frame["messages"]]
+
+
+def options(frame: dict[str, Any]) -> dict[str, str]:
+    return {o["label"]: o["key"] for m in frame["messages"] for o in m["options"]}
+
+
+def origin(client: Client) -> dict[str, str]:
+    return {"Origin": f"http://{client.host}:{client.port}"}
+
+
+async def keep_session(client: Client, ws: ClientWebSocketResponse, path: str = "/chat/rotate") -> str:
+    """Do what the page does with a rotate frame: trade its ticket for the cookie; the new token."""
+    got = TICKETS.pop(id(ws), None) or await ticket(ws)
+    response = await client.post(path, json={"ticket": got}, headers=origin(client))
+    assert response.status == 204, response.status
+    return response.cookies[COOKIE].value
+
+
+async def start(client: Client) -> str:
+    """Open the chat, tap Start (the conversation is stored) and keep the session; the token."""
+    async with client.ws_connect("/chat/ws") as ws:
+        await receive(ws)
+        await ws.send_json({"type": "choice", "id": "start01", "key": "opt:welkom:start"})
+        assert texts(await receive(ws)) == ["Ben je nu in gevaar?"]
+        return await keep_session(client, ws)
+
+
+async def chat_of(server: TestServer, token: str) -> str | None:
+    """The chat_id a token opens (what the server looks up for a cookie)."""
+    return await server.app[WEB_CHANNEL].sessions.store.chat_of(token_hash(token))
+
+
+def open_chats(server: TestServer) -> set[str]:
+    return set(server.app[WEB_CHANNEL].sockets)
+
+
+class Ticks:
+    """A clock for the frame rate limit that the test moves (or that moves a step each time it is read)."""
+
+    def __init__(self, step: float = 0.0) -> None:
+        self.now = 1000.0
+        self.steps = itertools.count(0.0, step)
+
+    def __call__(self) -> float:
+        return self.now + next(self.steps)
