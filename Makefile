@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-LANGUAGES := en ar tr pl uk
+LANGUAGES := $(filter-out messages.pot,$(notdir $(wildcard bot/locales/*)))  # every catalog there
 POT := bot/locales/messages.pot
 
 ## Compile the translation catalogs (bot/locales/<lang>/LC_MESSAGES/messages.po → .mo).
