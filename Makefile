@@ -4,16 +4,48 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AXE    := .cache/axe/node_modules/axe-core/axe.min.js
+LOCK   := requirements.lock
+# Dev tools, pinned here and installed into the venv only by the targets that use them (not runtime dependencies).
+UV_VERSION        := 0.13.9
+PIP_AUDIT_VERSION := 2.10.1
 
-.PHONY: install run test lint typecheck locales compile-locales extract-messages bench clean axe
+.PHONY: install run test lint typecheck locales compile-locales extract-messages bench clean axe lock audit
 
-$(STAMP): pyproject.toml
+## Every dependency (runtime and the test extra) at the exact version and hashes of $(LOCK); then the project
+## itself without dependencies. `pip check` fails when pyproject.toml asks for something the lock lacks.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check || { echo "$(LOCK) does not match pyproject.toml: run 'make lock'"; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Regenerate $(LOCK) from pyproject.toml (runtime + test extra, Python 3.11, with hashes), then install it.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --universal --generate-hashes \
+		--quiet -o $(LOCK)
+	$(MAKE) install
+
+# Can pip-audit's service be reached? A package index alone is not enough: it needs PyPI's JSON per version.
+export AUDIT_PROBE := import json, urllib.request; \
+	json.load(urllib.request.urlopen("https://pypi.org/pypi/pip/24.0/json", timeout=15))["vulnerabilities"]
+
+## Known vulnerabilities in $(LOCK) (pip-audit, PyPI's advisory data). Not part of `make test`: it needs the
+## advisory service; when that cannot be reached it says so and exits 0. Found vulnerabilities exit 1.
+audit: install
+	$(BIN)/python -m pip install --quiet 'pip-audit==$(PIP_AUDIT_VERSION)'
+	@if $(BIN)/python -c "$$AUDIT_PROBE" >/dev/null 2>&1; then \
+		$(BIN)/pip-audit --vulnerability-service pypi --requirement $(LOCK) --require-hashes --disable-pip \
+			--progress-spinner off; \
+	else \
+		echo "make audit: PyPI's advisory data (https://pypi.org/pypi/NAME/VERSION/json) cannot be reached from here;"; \
+		echo "make audit: NOTHING WAS CHECKED. Run it where it can be reached."; \
+	fi
 
 LANGUAGES := $(filter-out messages.pot,$(notdir $(wildcard bot/locales/*)))  # every catalog there
 POT := bot/locales/messages.pot

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import console
+from bot import console, http_headers
 from bot.abuse import CLIENT_LIMITS, client_limits
 from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE
 from bot.channels import telegram
@@ -66,6 +66,7 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     web_chat.setup(app)  # the chat page at "/", /embed, /chat/ws
     telegram.setup(app)  # the webhook route and the bot, when TELEGRAM_TOKEN is set
     console.setup(app)  # the agents' console under /console/
+    http_headers.setup(app)  # last: fills in the security headers the parts above did not set
     return app
 
 

@@ -71,6 +71,7 @@ class Settings(BaseModel):
     helpdesk_holidays: tuple[str, ...]
     agent_disconnect_timeout_seconds: int = Field(ge=10, le=3600)
     console_session_idle_minutes: int = Field(ge=1, le=24 * 60)
+    console_session_max_hours: int = Field(ge=1, le=30 * 24)
     console_login_attempts: int = Field(ge=1, le=100)
     console_login_window_seconds: int = Field(ge=1, le=24 * 3600)
     console_cookie_secure: bool

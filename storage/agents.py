@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import Agent, AgentSession, AuditEntry, utcnow
@@ -49,6 +49,22 @@ class AgentStore:
         async with self.engine.begin() as conn:
             await conn.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(password_hash=password_hash))
 
+    async def deactivate(self, agent_id: int, at: datetime | None = None) -> None:
+        """They can no longer log in; their sessions end (sockets follow at their next check); audited."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(active=False))
+            await conn.execute(delete(SESSIONS).where(SESSIONS.c.agent_id == agent_id))
+            await conn.execute(insert(AUDIT).values(agent_id=None, action=f"deactivate:{agent_id}", at=at or utcnow()))
+
+    async def reset_password(self, agent_id: int, password_hash: str, at: datetime | None = None) -> None:
+        """A new password; every session of the agent ends (a stolen cookie with it); audited."""
+        async with self.engine.begin() as conn:
+            await conn.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(password_hash=password_hash))
+            await conn.execute(delete(SESSIONS).where(SESSIONS.c.agent_id == agent_id))
+            await conn.execute(
+                insert(AUDIT).values(agent_id=None, action=f"password_reset:{agent_id}", at=at or utcnow())
+            )
+
     async def set_languages(self, agent_id: int, languages: Sequence[str]) -> bool:
         """Record the languages an agent speaks; False when there is no such agent."""
         async with self.engine.begin() as conn:
@@ -84,8 +100,11 @@ class AgentStore:
                 )
             )
 
-    async def session(self, token_hash: str, idle_since: datetime, now: datetime) -> tuple[AgentSession, Agent] | None:
-        """The live session and its agent; a session idle since before ``idle_since`` is deleted instead."""
+    async def session(
+        self, token_hash: str, idle_since: datetime, now: datetime, started_since: datetime | None = None
+    ) -> tuple[AgentSession, Agent] | None:
+        """The live session and its agent; a session idle since before ``idle_since``, or started before
+        ``started_since`` (its absolute lifetime), is deleted instead."""
         async with self.engine.begin() as conn:
             row = (
                 await conn.execute(
@@ -99,31 +118,37 @@ class AgentStore:
             values = row._mapping
             session = AgentSession(**{c.name: values[SESSIONS.c[c.name]] for c in SESSIONS.columns})
             agent = Agent(**{c.name: values[AGENTS.c[c.name]] for c in AGENTS.columns})
-            if session.last_seen_at < idle_since or not agent.active:
+            too_old = started_since is not None and session.created_at < started_since
+            if session.last_seen_at < idle_since or too_old or not agent.active:
                 await conn.execute(delete(SESSIONS).where(SESSIONS.c.token_hash == token_hash))
                 return None
             await conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == token_hash).values(last_seen_at=now))
         return session, agent
 
-    async def session_alive(self, token_hash: str, idle_since: datetime) -> bool:
+    async def session_alive(self, token_hash: str, idle_since: datetime, started_since: datetime | None = None) -> bool:
         """Whether the session still counts, without touching it (an open socket is not activity)."""
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(SESSIONS.c.last_seen_at)
+                    select(SESSIONS.c.last_seen_at, SESSIONS.c.created_at)
                     .join(AGENTS, AGENTS.c.id == SESSIONS.c.agent_id)
                     .where(SESSIONS.c.token_hash == token_hash, AGENTS.c.active.is_(True))
                 )
             ).first()
-        return row is not None and row.last_seen_at >= idle_since
+        if row is None or row.last_seen_at < idle_since:
+            return False
+        return started_since is None or row.created_at >= started_since
 
     async def end_session(self, token_hash: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(delete(SESSIONS).where(SESSIONS.c.token_hash == token_hash))
 
-    async def prune_sessions(self, idle_since: datetime) -> int:
+    async def prune_sessions(self, idle_since: datetime, started_since: datetime | None = None) -> int:
+        too_old = SESSIONS.c.last_seen_at < idle_since
+        if started_since is not None:
+            too_old = or_(too_old, SESSIONS.c.created_at < started_since)
         async with self.engine.begin() as conn:
-            result = await conn.execute(delete(SESSIONS).where(SESSIONS.c.last_seen_at < idle_since))
+            result = await conn.execute(delete(SESSIONS).where(too_old))
         return int(result.rowcount or 0)
 
     async def audit(
@@ -136,6 +161,41 @@ class AgentStore:
                     agent_id=agent_id, conversation_id=conversation_id, action=action, at=at or utcnow()
                 )
             )
+
+    async def audit_search(
+        self,
+        *,
+        action: str | None = None,
+        agent_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[tuple[AuditEntry, str | None]]:
+        """Audit rows, newest first, filtered: ``action`` is a kind (``languages`` also finds ``languages:7``),
+        ``agent_id`` who did it, ``since`` ≤ at < ``until``; ``before_id`` pages back (rows older than that id)."""
+        query = select(AUDIT, AGENTS.c.name.label("agent_name")).outerjoin(AGENTS, AGENTS.c.id == AUDIT.c.agent_id)
+        if action is not None:
+            query = query.where(or_(AUDIT.c.action == action, AUDIT.c.action.startswith(action + ":", autoescape=True)))
+        if agent_id is not None:
+            query = query.where(AUDIT.c.agent_id == agent_id)
+        if since is not None:
+            query = query.where(AUDIT.c.at >= since)
+        if until is not None:
+            query = query.where(AUDIT.c.at < until)
+        if before_id is not None:
+            query = query.where(AUDIT.c.id < before_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(AUDIT.c.id.desc()).limit(limit))).all()
+        return [
+            (AuditEntry(**{c.name: r._mapping[AUDIT.c[c.name]] for c in AUDIT.columns}), r.agent_name) for r in rows
+        ]
+
+    async def audit_kinds(self) -> list[str]:
+        """The kinds of action in the log (``languages:7`` counts as ``languages``), for the filter."""
+        async with self.engine.connect() as conn:
+            actions = (await conn.execute(select(AUDIT.c.action).distinct())).scalars().all()
+        return sorted({action.split(":", 1)[0] for action in actions})
 
     async def audit_log(self, limit: int = 200) -> list[tuple[AuditEntry, str | None]]:
         """The newest audit rows with the agent's login name."""

@@ -187,3 +187,21 @@ class WebSession(SQLModel, table=True):
     ticket_hash: str | None = Field(default=None, max_length=64, unique=True)
     ticket_until: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccessGrant(SQLModel, table=True):
+    """An agent's reason to open a conversation that is not theirs (``bot/console/access.py``): part of the audit.
+
+    ``reason`` is the agent's own words (at most 200 characters), never the user's. The grant counts only in the
+    session it was given in (``session_hash``, the hash the session table keeps) and for a limited time; the row
+    stays when the session or the conversation is gone, like the audit log.
+    """
+
+    __tablename__ = "access_grants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(index=True)
+    conversation_id: int = Field(index=True)
+    session_hash: str = Field(max_length=64, index=True)
+    reason: str = Field(max_length=200)
+    granted_at: datetime = Field(default_factory=utcnow)

@@ -23,11 +23,13 @@ from bot.appkeys import HELPDESK, SETTINGS, STORE
 from bot.console.actions import routes as action_routes
 from bot.console.admin import routes as admin_routes
 from bot.console.agent_languages import known_languages
+from bot.console.audit_log import audit_page
 from bot.console.auth import security_headers
 from bot.console.dutch_source import DutchSources
+from bot.console.ids import bounded_ids
 from bot.console.keys import AGENTS, DUTCH, LANGUAGES, LIMITER, SOCKETS, TRANSLATOR, TRUSTED_PROXIES
 from bot.console.limiter import LoginLimiter, trusted_networks
-from bot.console.login import require_login
+from bot.console.login import require_login, session_cutoffs
 from bot.console.login import routes as login_routes
 from bot.console.socket import handle as socket_handler
 from bot.console.sockets import ConsoleSockets
@@ -43,7 +45,7 @@ WATCHDOG_EVERY = timedelta(seconds=15)
 
 def setup(app: web.Application) -> web.Application:
     """Mount the console under /console/ on the product's app; returns the sub-application."""
-    console = web.Application(middlewares=[security_headers, require_login])
+    console = web.Application(middlewares=[security_headers, bounded_ids, require_login])
     zone = ZoneInfo(app[SETTINGS].helpdesk_timezone)
     aiohttp_jinja2.setup(
         console,
@@ -61,6 +63,8 @@ def setup(app: web.Application) -> web.Application:
     app[DUTCH] = DutchSources()
     app[LANGUAGES] = known_languages(app[SETTINGS].locales)
     login_routes(console)
+    # the audit log with filters and paging (audit_log.py); registered first, so it answers /audit
+    console.router.add_get("/audit", audit_page, name="audit_log")
     page_routes(console)
     action_routes(console)
     admin_routes(console)
@@ -114,8 +118,8 @@ async def _watchdog(app: web.Application) -> None:
 
 
 async def check_sessions(app: web.Application) -> int:
-    """Close the sockets of ended sessions, then delete idle sessions; the number of sessions closed."""
-    idle_since = app[HELPDESK].clock() - timedelta(minutes=app[SETTINGS].console_session_idle_minutes)
-    closed = await app[SOCKETS].revalidate(app[AGENTS], idle_since)
-    await app[AGENTS].prune_sessions(idle_since)
+    """Close the sockets of ended sessions, then delete idle and too old sessions; the number of sessions closed."""
+    idle_since, started_since = session_cutoffs(app, app[HELPDESK].clock())
+    closed = await app[SOCKETS].revalidate(app[AGENTS], idle_since, started_since)
+    await app[AGENTS].prune_sessions(idle_since, started_since)
     return closed

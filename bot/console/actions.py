@@ -17,7 +17,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.appkeys import DIALOG, HELPDESK, SETTINGS, STORE
+from bot.console.access import Access, may_read
 from bot.console.auth import AGENT, FIELDS
+from bot.console.ids import ID, parse_id
 from bot.console.keys import AGENTS, TRANSLATOR
 from bot.console.translator import TranslationFailed
 from bot.console.views import CANNED
@@ -32,15 +34,15 @@ NOT_YOURS = "Dit gesprek is niet (meer) van jou."
 
 
 def routes(console: web.Application) -> None:
-    console.router.add_post("/h/{handoff_id:\\d+}/claim", claim)
-    console.router.add_post("/h/{handoff_id:\\d+}/reply", reply)
-    console.router.add_post("/h/{handoff_id:\\d+}/canned", canned)
-    console.router.add_post("/h/{handoff_id:\\d+}/reply-translated", reply_translated)
-    console.router.add_post("/h/{handoff_id:\\d+}/typing", typing)
-    console.router.add_post("/h/{handoff_id:\\d+}/transfer", transfer)
-    console.router.add_post("/h/{handoff_id:\\d+}/end", end)
-    console.router.add_post("/c/{conversation_id:\\d+}/note", note)
-    console.router.add_post("/c/{conversation_id:\\d+}/translate", translate)
+    console.router.add_post("/h/{handoff_id:" + ID + "}/claim", claim)
+    console.router.add_post("/h/{handoff_id:" + ID + "}/reply", reply)
+    console.router.add_post("/h/{handoff_id:" + ID + "}/canned", canned)
+    console.router.add_post("/h/{handoff_id:" + ID + "}/reply-translated", reply_translated)
+    console.router.add_post("/h/{handoff_id:" + ID + "}/typing", typing)
+    console.router.add_post("/h/{handoff_id:" + ID + "}/transfer", transfer)
+    console.router.add_post("/h/{handoff_id:" + ID + "}/end", end)
+    console.router.add_post("/c/{conversation_id:" + ID + "}/note", note)
+    console.router.add_post("/c/{conversation_id:" + ID + "}/translate", translate)
 
 
 Action = Callable[[web.Request, int], Awaitable[web.Response]]
@@ -145,7 +147,8 @@ async def transfer(request: web.Request, handoff_id: int) -> web.Response:
     target = _text(request, "to")
     to = None
     if target != "queue":
-        to = await request.config_dict[AGENTS].get(int(target)) if target.isdigit() else None
+        target_id = parse_id(target)
+        to = await request.config_dict[AGENTS].get(target_id) if target_id is not None else None
         if to is None:
             return web.json_response({"ok": False, "error": "Kies een collega of de wachtrij."}, status=400)
     if not await request.config_dict[HELPDESK].transfer(request[AGENT], handoff_id, to):
@@ -172,14 +175,20 @@ async def end(request: web.Request, handoff_id: int) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def _may_read(request: web.Request, conversation_id: int) -> None:
+    """Notes and translations follow the reading rule (bot.console.access): 404, or 403 until a reason is given."""
+    found = await may_read(request, conversation_id)
+    if found is Access.NOT_FOUND:
+        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer), of is nooit naar de chat-ondersteuning gegaan.")
+    if found is not Access.OPEN:
+        raise web.HTTPForbidden(text="Geef eerst een reden om dit gesprek te openen.")
+
+
 async def note(request: web.Request) -> web.Response:
     """A private note for colleagues; the user never sees it. Only on a conversation that had a hand-off."""
     conversation_id = int(request.match_info["conversation_id"])
     desk = request.config_dict[HELPDESK]
-    if await request.config_dict[STORE].get(conversation_id) is None or not await desk.handoffs.has_handoff(
-        conversation_id
-    ):
-        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer), of is nooit naar de chat-ondersteuning gegaan.")
+    await _may_read(request, conversation_id)
     agent = request[AGENT]
     text = await desk.note(agent, conversation_id, _text(request))
     if not text:
@@ -198,6 +207,7 @@ async def translate(request: web.Request) -> web.Response:
     if not translator.enabled:
         raise web.HTTPNotFound(text="Machinevertaling staat uit.")
     conversation_id = int(request.match_info["conversation_id"])
+    await _may_read(request, conversation_id)
     conversation = await request.config_dict[STORE].get(conversation_id)
     text = _text(request)
     if conversation is None or not text.strip():

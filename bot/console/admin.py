@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.appkeys import HELPDESK
 from bot.console.agent_languages import parse_languages
 from bot.console.auth import AGENT, FIELDS
+from bot.console.ids import ID, parse_id
 from bot.console.keys import AGENTS, LANGUAGES
 from bot.console.views import base_context
 from bot.i18n import language_name
@@ -25,7 +26,7 @@ FIELD_PREFIX = "lang_"  # one checkbox per language: lang_nl, lang_tr, …
 
 def routes(console: web.Application) -> None:
     console.router.add_get("/agents", agents_page, name="agents")
-    console.router.add_post("/agents/{agent_id:\\d+}/languages", set_languages)
+    console.router.add_post("/agents/{agent_id:" + ID + "}/languages", set_languages)
 
 
 def require_admin(request: web.Request) -> None:
@@ -36,7 +37,7 @@ def require_admin(request: web.Request) -> None:
 async def agents_page(request: web.Request) -> web.Response:
     require_admin(request)
     saved = request.query.get("opgeslagen", "")
-    return await _page(request, saved=int(saved) if saved.isdigit() else None)
+    return await _page(request, saved=parse_id(saved))
 
 
 async def _page(

@@ -25,6 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from bot.appkeys import SETTINGS
+from bot.http_headers import PERMISSIONS_POLICY
 from bot.settings import Settings
 from storage.models import Agent, AgentSession
 
@@ -72,7 +73,10 @@ def token_hash(token: str) -> str:
 
 
 def same(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+    """Constant-time equality of two tokens; on bytes, as ``compare_digest`` refuses non-ASCII ``str``."""
+    if not a or not b:
+        return False
+    return hmac.compare_digest(str(a).encode("utf-8", "surrogatepass"), str(b).encode("utf-8", "surrogatepass"))
 
 
 async def check_password(password_hash: str | None, password: str) -> bool:
@@ -142,3 +146,5 @@ def _headers(response: web.StreamResponse, hsts: bool) -> None:
     response.headers.setdefault("Referrer-Policy", "same-origin")  # "no-referrer" makes Chromium send Origin: null
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cache-Control", "no-store")
+    # the same value the app-wide signal (bot.http_headers) fills in: setdefault, so neither overrides the other
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

@@ -1,6 +1,9 @@
-"""``wegwijzer agent add NAME [--admin] [--languages nl,tr]``: create a console account.
+"""``wegwijzer agent add NAME [--admin] [--languages nl,tr]``: create a console account;
+``wegwijzer agent deactivate NAME``: they can no longer log in, and their sessions end (audited);
+``wegwijzer agent reset-password NAME``: a new password, and their sessions end (audited).
 
-The password is asked twice on a terminal; from a pipe (scripts) it is the first line of standard input.
+The password is asked twice on a terminal; from a pipe (scripts) it is the first line of standard input. It
+must pass ``passwords.password_problem`` (length, and not a common, repeated or guessable one: zxcvbn).
 ``--languages``: the languages the agent speaks (default Dutch), from the offered and known languages; an
 admin can change them later in the console (Medewerkers).
 """
@@ -12,15 +15,18 @@ import asyncio
 import getpass
 import logging
 import sys
-from typing import Any, TextIO
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.console.agent_languages import known_languages, parse_languages
 from bot.console.auth import hash_password
+from bot.console.passwords import password_problem
 from bot.settings import Settings
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from storage.agents import AgentStore
 
-MIN_PASSWORD = 10
+logger = logging.getLogger(__name__)
 
 
 def register(commands: Any) -> None:
@@ -35,6 +41,12 @@ def register(commands: Any) -> None:
         "--languages", default="nl", metavar="CODES", help="languages the agent speaks, e.g. nl,tr (default: nl)"
     )
     add.set_defaults(func=cmd_agent_add)
+    deactivate = actions.add_parser("deactivate", help="end an agent's sessions; they can no longer log in")
+    deactivate.add_argument("name", help="login name")
+    deactivate.set_defaults(func=cmd_agent_deactivate)
+    reset = actions.add_parser("reset-password", help="a new password (asked, or read from stdin); ends sessions")
+    reset.add_argument("name", help="login name")
+    reset.set_defaults(func=cmd_agent_reset_password)
 
 
 def read_password(stdin: TextIO = sys.stdin) -> str:
@@ -65,8 +77,9 @@ def cmd_agent_add(settings: Settings, args: argparse.Namespace) -> int:
     except (ValueError, EOFError) as exc:
         print(f"wegwijzer: {exc}", file=sys.stderr)
         return 2
-    if len(password) < MIN_PASSWORD:
-        print(f"wegwijzer: kies een wachtwoord van minstens {MIN_PASSWORD} tekens.", file=sys.stderr)
+    problem = password_problem(password, name)
+    if problem is not None:
+        print(f"wegwijzer: {problem}", file=sys.stderr)
         return 2
     role = "admin" if args.admin else "agent"
 
@@ -84,4 +97,60 @@ def cmd_agent_add(settings: Settings, args: argparse.Namespace) -> int:
         print(f"wegwijzer: er is al een account '{name}'.", file=sys.stderr)
         return 1
     print(f"Account '{name}' ({role}; talen: {', '.join(languages)}) gemaakt. Log in op /console/.")
+    return 0
+
+
+def _on_agent(settings: Settings, name: str, change: Callable[[AgentStore, int], Awaitable[None]]) -> bool:
+    """Run ``change`` on the account called ``name`` (migrations first); False when there is no such account."""
+    from storage.agents import AgentStore
+    from storage.database import create_engine
+    from storage.migrate import upgrade
+
+    async def run() -> bool:
+        database = create_engine(settings.database_url)
+        try:
+            await upgrade(database)
+            store = AgentStore(database)
+            agent = await store.by_name(name)
+            if agent is None or agent.id is None:
+                return False
+            await change(store, agent.id)
+            return True
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_agent_deactivate(settings: Settings, args: argparse.Namespace) -> int:
+    async def change(store: AgentStore, agent_id: int) -> None:
+        await store.deactivate(agent_id)
+
+    if not _on_agent(settings, args.name.strip(), change):
+        print(f"wegwijzer: er is geen account '{args.name}'.", file=sys.stderr)
+        return 1
+    print(f"Account '{args.name}' kan niet meer inloggen; open sessies zijn beëindigd.")
+    return 0
+
+
+def cmd_agent_reset_password(settings: Settings, args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    try:
+        password = read_password()
+    except (ValueError, EOFError) as exc:
+        print(f"wegwijzer: {exc}", file=sys.stderr)
+        return 2
+    problem = password_problem(password, name)
+    if problem is not None:
+        print(f"wegwijzer: {problem}", file=sys.stderr)
+        return 2
+    password_hash = hash_password(password)
+
+    async def change(store: AgentStore, agent_id: int) -> None:
+        await store.reset_password(agent_id, password_hash)
+
+    if not _on_agent(settings, name, change):
+        print(f"wegwijzer: er is geen account '{name}'.", file=sys.stderr)
+        return 1
+    print(f"Nieuw wachtwoord voor '{name}' ingesteld; open sessies zijn beëindigd.")
     return 0

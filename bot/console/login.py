@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -26,6 +27,7 @@ from bot.console.auth import (
     set_cookie,
     token_hash,
 )
+from bot.console.bodies import read_fields
 from bot.console.keys import AGENTS, LIMITER, SOCKETS, TRUSTED_PROXIES
 from bot.console.limiter import client_address
 
@@ -41,16 +43,8 @@ def routes(console: web.Application) -> None:
 
 
 async def form_fields(request: web.Request) -> dict[str, Any]:
-    """The body of a POST as a dict: JSON from the console's script, or a plain form."""
-    if request.content_type == "application/json":
-        try:
-            body = await request.json()
-        except ValueError:
-            raise web.HTTPBadRequest(text="Geen geldige JSON.") from None
-        if not isinstance(body, dict):
-            raise web.HTTPBadRequest(text="Verwacht een object.")
-        return body
-    return dict(await request.post())
+    """The body of a POST as a dict: JSON from the console's script, or a plain form (``bodies``)."""
+    return await read_fields(request)
 
 
 @web.middleware
@@ -78,14 +72,23 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
     return await handler(request)
 
 
+def session_cutoffs(app: Mapping[Any, Any], now: datetime) -> tuple[datetime, datetime]:
+    """(idle since, started since): a session last seen before the first, or started before the second
+    (``console_session_max_hours``, however active it was), has ended."""
+    settings = app[SETTINGS]
+    return (
+        now - timedelta(minutes=settings.console_session_idle_minutes),
+        now - timedelta(hours=settings.console_session_max_hours),
+    )
+
+
 async def current_session(request: web.Request) -> Any:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    desk = request.config_dict[HELPDESK]
-    idle = timedelta(minutes=request.config_dict[SETTINGS].console_session_idle_minutes)
-    now = desk.clock()
-    return await request.config_dict[AGENTS].session(token_hash(token), now - idle, now)
+    now = request.config_dict[HELPDESK].clock()
+    idle_since, started_since = session_cutoffs(request.config_dict, now)
+    return await request.config_dict[AGENTS].session(token_hash(token), idle_since, now, started_since)
 
 
 async def login_page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:
@@ -104,8 +107,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     name = str(fields.get("name", "")).strip()[:64]
     password = str(fields.get("password", ""))[:1024]
     limiter = request.config_dict[LIMITER]
-    address = client_address(request, request.config_dict[TRUSTED_PROXIES])
-    wait = limiter.retry_after(name, address)
+    address = client_address(request, request.config_dict[TRUSTED_PROXIES], limiter.proxy_warning)
+    wait = limiter.attempt(name, address)  # counted now, before the (awaited) password check: no race
     if wait is not None:
         minutes = max(1, round(wait.total_seconds() / 60))
         logger.warning("login for a name blocked by the rate limit")
@@ -114,8 +117,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     now = request.config_dict[HELPDESK].clock()
     agent = await agents.by_name(name)
     if not await check_password(agent.password_hash if agent and agent.active else None, password) or agent is None:
-        limiter.failed(name, address)
-        # ids only: the account's id when the name exists (0 when it does not), never the name or password
+        # ids only: the account's id when the name exists, never the name or password
         await agents.audit(agent.id if agent else None, None, "login_failed", now)
         return await login_page(request, "Naam of wachtwoord klopt niet.", status=401)
     limiter.succeeded(name, address)

@@ -15,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 
 from aiohttp import WSMsgType, web
 
 from bot.appkeys import HELPDESK, SETTINGS
+from bot.console.access import Access, may_read
 from bot.console.auth import AGENT, SESSION, same_origin
+from bot.console.ids import parse_id
 from bot.console.keys import AGENTS, SOCKETS
+from bot.console.login import session_cutoffs
 from bot.console.queue_order import for_agent
 from bot.helpdesk.desk import queue_json
 from bot.helpdesk.live import Subscription
@@ -41,10 +43,10 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
     sockets = request.config_dict[SOCKETS]
     sockets.add(session, socket)
     with desk.bus.subscribe(agent.id) as subscription:
-        watch = request.query.get("watch", "")
-        if watch.isdigit() and await desk.handoffs.open_for(int(watch)) is not None:
-            subscription.watching.add(int(watch))  # only a conversation that exists and has an open hand-off
-            await request.config_dict[AGENTS].audit(agent.id, int(watch), "watch_live", desk.clock())
+        watch = parse_id(request.query.get("watch", ""))  # ASCII digits, bounded: never '²' nor 30 digits
+        if watch is not None and await may_read(request, watch) is Access.OPEN and await desk.handoffs.open_for(watch):
+            subscription.watching.add(watch)  # only a conversation that exists and has an open hand-off
+            await request.config_dict[AGENTS].audit(agent.id, watch, "watch_live", desk.clock())
         now = desk.clock()
         await desk.handoffs.touch(agent.id, now)  # present from the first moment
         languages = frozenset(agent.languages)
@@ -92,8 +94,8 @@ async def beat(request: web.Request, agent_id: int, session: str) -> bool:
     """One heartbeat: False (and the session's sockets closed) when the session has ended."""
     app = request.config_dict
     desk = app[HELPDESK]
-    idle = timedelta(minutes=app[SETTINGS].console_session_idle_minutes)
-    if not await app[AGENTS].session_alive(session, desk.clock() - idle):
+    idle_since, started_since = session_cutoffs(app, desk.clock())
+    if not await app[AGENTS].session_alive(session, idle_since, started_since):
         app[SOCKETS].close_session(session)
         return False
     await desk.handoffs.touch(agent_id, desk.clock())

@@ -48,11 +48,12 @@ class ConsoleSockets:
         for socket in self._by_session.pop(token_hash, set()):
             self._close(socket, code, message)
 
-    async def revalidate(self, agents: AgentStore, idle_since: datetime) -> int:
-        """Close the sockets of sessions that are gone, idle since before ``idle_since``, or of inactive agents."""
+    async def revalidate(self, agents: AgentStore, idle_since: datetime, started_since: datetime | None = None) -> int:
+        """Close the sockets of sessions that are gone, idle since before ``idle_since``, started before
+        ``started_since``, or of inactive agents."""
         ended = 0
         for token_hash in list(self._by_session):
-            if not await agents.session_alive(token_hash, idle_since):
+            if not await agents.session_alive(token_hash, idle_since, started_since):
                 logger.info("console session ended; closing its sockets")
                 self.close_session(token_hash)
                 ended += 1

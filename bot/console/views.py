@@ -1,7 +1,10 @@
-"""Console pages: the queue, one conversation (transcript, path summary, notes, actions), the audit log.
+"""Console pages: the queue, one conversation (transcript, path summary, notes, actions); the audit log is
+``audit_log``.
 
 Everything a user wrote is rendered by Jinja2 with autoescape on (and by the script with ``textContent``);
-opening a conversation writes an audit row (agent id, conversation id, time; no text).
+opening a conversation writes an audit row (agent id, conversation id, time; no text). Which conversations an
+agent may open, and the reason asked for the others, is ``access``: a refused one shows the reason form
+(403), one that is not there or not the helpdesk's is 404.
 
 Languages: the queue is in the agent's own order (``queue_order``) and can be filtered by language; in a
 conversation each bot line the user read in their language has its Dutch source beside it (``dutch_source``,
@@ -17,8 +20,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.appkeys import DIALOG, HELPDESK, STORE
+from bot.console.access import REASON_MAX, REASON_MIN, Access, clean_reason, grants, may_read, parse_id
 from bot.console.agent_languages import names
-from bot.console.auth import AGENT, SESSION
+from bot.console.auth import AGENT, FIELDS, SESSION
 from bot.console.canned import load_canned
 from bot.console.keys import AGENTS, DUTCH, LANGUAGES, TRANSLATOR
 from bot.console.queue_order import MINE, for_agent, shown
@@ -36,7 +40,7 @@ SENDERS = {"user": "Gebruiker", "bot": "Wegwijzer", "agent": "Medewerker", "syst
 def routes(console: web.Application) -> None:
     console.router.add_get("/", queue_page, name="queue")
     console.router.add_get("/c/{conversation_id:\\d+}", conversation_page, name="conversation")
-    console.router.add_get("/audit", audit_page, name="audit")
+    console.router.add_post("/c/{conversation_id:\\d+}/reason", give_reason, name="reason")
     console.router.add_post("/alive", still_here, name="alive")
 
 
@@ -73,12 +77,57 @@ async def queue_page(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("queue.html", request, context)
 
 
+GONE = "Dit gesprek bestaat niet (meer)."
+
+
+async def _readable(request: web.Request) -> tuple[int, Access]:
+    """The conversation id of the URL and whether this agent may read it; 404 for an id that cannot exist."""
+    conversation_id = parse_id(request.match_info["conversation_id"])
+    if conversation_id is None:
+        raise web.HTTPNotFound(text=GONE)
+    access = await may_read(request, conversation_id)
+    if access is Access.NOT_FOUND:
+        raise web.HTTPNotFound(text=GONE)
+    return conversation_id, access
+
+
+def _reason_form(request: web.Request, conversation_id: int, error: str | None = None) -> web.Response:
+    context = base_context(request) | {
+        "page": "reason",
+        "conversation_id": conversation_id,
+        "error": error,
+        "reason_min": REASON_MIN,
+        "reason_max": REASON_MAX,
+    }
+    return aiohttp_jinja2.render_template("reason.html", request, context, status=403 if error is None else 400)
+
+
+async def give_reason(request: web.Request) -> web.Response:
+    """Open a conversation that is not the agent's: the reason is kept (ids and the agent's words) and audited."""
+    conversation_id, access = await _readable(request)
+    if access is Access.NEEDS_REASON:
+        reason = clean_reason(str(request[FIELDS].get("reason", "")))
+        if reason is None:
+            error = f"Geef een reden van {REASON_MIN} tot {REASON_MAX} tekens."
+            return _reason_form(request, conversation_id, error)
+        agent = request[AGENT]
+        desk = request.config_dict[HELPDESK]
+        assert agent.id is not None
+        now = desk.clock()
+        await grants(request).grant(agent.id, conversation_id, request[SESSION].token_hash, reason, now)
+        await request.config_dict[AGENTS].audit(agent.id, conversation_id, "open_with_reason", now)
+        logger.info("agent %s gave a reason to open conversation %s", agent.id, conversation_id)
+    raise web.HTTPSeeOther(f"/console/c/{conversation_id}")
+
+
 async def conversation_page(request: web.Request) -> web.Response:
-    conversation_id = int(request.match_info["conversation_id"])
+    conversation_id, access = await _readable(request)
+    if access is Access.NEEDS_REASON:
+        return _reason_form(request, conversation_id)
     store = request.config_dict[STORE]
     conversation = await store.get(conversation_id)
     if conversation is None:
-        raise web.HTTPNotFound(text="Dit gesprek bestaat niet (meer).")
+        raise web.HTTPNotFound(text=GONE)
     agent = request[AGENT]
     desk = request.config_dict[HELPDESK]
     agents = request.config_dict[AGENTS]
@@ -154,11 +203,3 @@ async def still_here(request: web.Request) -> web.Response:
     An open live connection alone does not keep a session: a console left unattended still expires.
     """
     return web.Response(status=204)
-
-
-async def audit_page(request: web.Request) -> web.Response:
-    if request[AGENT].role != "admin":
-        raise web.HTTPForbidden(text="Alleen voor beheerders.")
-    rows = await request.config_dict[AGENTS].audit_log()
-    context = base_context(request) | {"rows": rows, "page": "audit"}
-    return aiohttp_jinja2.render_template("audit.html", request, context)

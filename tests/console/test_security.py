@@ -159,7 +159,7 @@ async def test_opening_a_transcript_is_audited(
     anna = await add_agent(server, "anna")
     await add_agent(server, "beheer", role="admin")
     await logged_in(client, "anna")
-    await bot_engine(server).handle(IncomingMessage("test", "c1", text="Mijn geheim"))
+    await bot_engine(server).handle(IncomingMessage("test", "c1", text="/mens"))  # queued: open to every agent
     assert (await client.get("/console/c/1")).status == 200
     assert (await client.get("/console/c/1")).status == 200
     async with server.app[AGENTS].engine.connect() as conn:

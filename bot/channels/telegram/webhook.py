@@ -1,7 +1,11 @@
 """The webhook route: Telegram POSTs each update here, with our secret in a header.
 
-Answers: 403 when the secret is wrong or missing (nothing is read), 400 for a body that is not an update,
-500 when the engine step failed (Telegram then delivers the update again), else 200 as soon as the step is
+Answers: 403 when the secret is wrong or missing (nothing is read), 413 for a body over the app's
+``client_max_size`` (64 KiB; an update is a few KiB), 400 for a body that is not an update, also for JSON nested
+deeper than ``MAX_DEPTH`` (Telegram's own updates nest about ten deep, and a reply's message carries no further
+reply, so only a forged or broken sender makes such a body; parsing it could raise ``RecursionError``, which must
+never become a 500: Telegram delivers a failed update again and again), 500 when the engine step failed
+(Telegram then delivers the update again), else 200 as soon as the step is
 saved; sending the reply is the outbox's job (see ``outbox``).
 """
 
@@ -21,6 +25,21 @@ logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CHANNEL_KEY = web.AppKey("telegram", TelegramChannel)
 SECRET_KEY = web.AppKey("telegram_webhook_secret", str)
+MAX_DEPTH = 32  # objects and arrays inside each other; a real update stays well under 20
+
+
+def too_deep(data: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``data`` nests objects/arrays deeper than ``limit`` (without recursion of its own)."""
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 async def webhook(request: web.Request) -> web.Response:
@@ -31,9 +50,13 @@ async def webhook(request: web.Request) -> web.Response:
         logger.warning("webhook call without the right secret refused")
         return web.Response(status=403)
     try:
-        data = await request.json()
+        data = await request.json()  # over client_max_size: aiohttp answers 413 before anything is parsed
     except (json.JSONDecodeError, UnicodeDecodeError):
         return web.Response(status=400, text="body is not JSON")
+    except RecursionError:  # nested deeper than the parser's stack allows
+        return web.Response(status=400, text="body is nested too deeply")
+    if too_deep(data):
+        return web.Response(status=400, text="body is nested too deeply")
     channel = request.app[CHANNEL_KEY]
     try:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):

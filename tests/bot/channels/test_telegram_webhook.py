@@ -118,3 +118,24 @@ async def test_a_lone_surrogate_is_stored_and_answered_so_telegram_does_not_rede
     conversation = await telegram.conversation(CHAT)
     lines = await telegram.channel.engine.store.transcript(conversation.id)
     assert [line.text for line in lines if line.sender == "user"][-1] == "Start"
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [30_000, 5_000, 900, 65])
+async def test_deeply_nested_json_is_a_400_never_a_500(telegram: TelegramHarness, depth: int) -> None:
+    """A 500 would make Telegram deliver it again and again; Telegram's own updates nest about ten deep."""
+    update = telegram.updates.text(CHAT, "PLACEHOLDER")
+    body = json.dumps({**update, "extra": "NESTED"}).replace('"NESTED"', nested(depth))
+    assert await telegram.post(body) == 400
+    assert await telegram.post(nested(depth)) == 400
+    assert telegram.api.calls_of("sendMessage") == []
+    assert await telegram.post(telegram.updates.text(CHAT, "/start")) == 200, "the server is still well"
+
+
+async def test_an_oversized_body_is_refused_before_it_is_parsed(telegram: TelegramHarness) -> None:
+    update = telegram.updates.text(CHAT, "x" * 100_000)
+    assert await telegram.post(update) == 413
+    assert telegram.api.calls_of("sendMessage") == []
