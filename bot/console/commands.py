@@ -72,14 +72,8 @@ def cmd_agent_add(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"wegwijzer: --languages: {exc}", file=sys.stderr)
         return 2
-    try:
-        password = read_password()
-    except (ValueError, EOFError) as exc:
-        print(f"wegwijzer: {exc}", file=sys.stderr)
-        return 2
-    problem = password_problem(password, name)
-    if problem is not None:
-        print(f"wegwijzer: {problem}", file=sys.stderr)
+    password = new_password(name)
+    if password is None:
         return 2
     role = "admin" if args.admin else "agent"
 
@@ -133,16 +127,24 @@ def cmd_agent_deactivate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_agent_reset_password(settings: Settings, args: argparse.Namespace) -> int:
-    name = args.name.strip()
+def new_password(name: str) -> str | None:
+    """Read a new password (asked, or from stdin) and check it against the policy; None after saying why not."""
     try:
         password = read_password()
     except (ValueError, EOFError) as exc:
         print(f"wegwijzer: {exc}", file=sys.stderr)
-        return 2
+        return None
     problem = password_problem(password, name)
     if problem is not None:
         print(f"wegwijzer: {problem}", file=sys.stderr)
+        return None
+    return password
+
+
+def cmd_agent_reset_password(settings: Settings, args: argparse.Namespace) -> int:
+    name = args.name.strip()
+    password = new_password(name)
+    if password is None:
         return 2
     password_hash = hash_password(password)
 
