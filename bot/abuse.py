@@ -1,13 +1,17 @@
 """Limits per client address that stop one script from flooding the web chat and the queue.
 
-The address itself is never kept or logged. ``ClientKeys`` turns it into an opaque key: an HMAC with a random
-key made when the process starts, so the tables below cannot be turned back into addresses, not even from a
-memory dump of a later process. IPv6 counts per /64 (one household or one phone network gets a /64; an attacker
-gets billions of addresses inside one). Behind a reverse proxy the address comes from ``X-Forwarded-For`` only
-when the proxy is one of ``console_trusted_proxies`` (``bot.console.limiter.client_address``).
+The address itself is never kept or logged. ``ClientKeys`` turns it into an opaque key: an HMAC with the
+setting ``limits_secret`` (every worker the same, so they count one client under one key), or, when that is
+empty, a random key made when the process starts. IPv6 counts per /64 (one household or one phone network gets
+a /64; an attacker gets billions of addresses inside one). Behind a reverse proxy the address comes from
+``X-Forwarded-For`` only when the proxy is one of ``console_trusted_proxies``
+(``bot.console.limiter.client_address``).
 
-Everything is in memory, per process: a restart forgets it, which is fine for limits meant for minutes and
-hours. Each table is capped (``MAX_KEYS``), so many addresses cannot fill the memory either.
+The counting limits (new conversations, requests for a person) live in the database (table ``limit_counters``,
+``storage/limit_counters.py``), so N worker processes share one limit instead of having N times it; the
+housekeeping job deletes what no longer counts. Open sockets are counted in memory, per process: a socket lives
+in one process, and when it closes its count goes with it (with N workers a client may hold N times
+``web_sockets_per_address``; the reverse proxy's own connection limit is the place for a tighter one).
 """
 
 from __future__ import annotations
@@ -22,27 +26,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.console.limiter import Network, client_address
+from storage.limit_counters import LimitCounterStore
 
 logger = logging.getLogger(__name__)
 
-MAX_KEYS = 100_000
 IPV6_PREFIX = 64
 
 
 class ClientKeys:
     """Network address → opaque key (IPv6: its /64). Unreadable addresses share one key."""
 
-    def __init__(self, trusted_proxies: tuple[Network, ...] = ()) -> None:
+    def __init__(self, trusted_proxies: tuple[Network, ...] = (), secret: str = "") -> None:
         self.trusted = trusted_proxies
-        self._secret = secrets.token_bytes(32)
+        self._secret = secret.encode() if secret else secrets.token_bytes(32)
 
     def of(self, request: web.Request) -> str:
         return self.key(client_address(request, self.trusted))
 
     def key(self, address: str) -> str:
-        return hmac.new(self._secret, network_of(address).encode(), hashlib.sha256).hexdigest()[:32]
+        return self.digest(network_of(address))
+
+    def digest(self, text: str) -> str:
+        """The HMAC of any text that names a client (the login limiter keys names and addresses with it)."""
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def network_of(address: str) -> str:
@@ -59,53 +68,40 @@ def network_of(address: str) -> str:
 
 
 class KeyedBuckets:
-    """A token bucket per key: ``burst`` at once, refilled at ``burst`` per ``per_seconds``.
+    """A token bucket per key, in the database: ``burst`` at once, refilled at ``burst`` per ``per_seconds``.
 
-    So "20 per minute" lets 20 through at once and then one every 3 seconds. A key whose bucket is full again
-    holds no information and is dropped when the table is pruned.
+    So "20 per minute" lets 20 through at once and then one every 3 seconds, counted over all workers. The
+    database comes when the app starts (``attach``). ``clock`` is wall time (seconds since 1970): every worker
+    must read the same one.
     """
 
     def __init__(
         self,
+        kind: str,
         burst: int,
         per_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = MAX_KEYS,
+        clock: Callable[[], float] = time.time,
+        counters: LimitCounterStore | None = None,
     ) -> None:
+        self.kind = kind
         self.burst = burst
-        self.rate = burst / per_seconds
+        self.interval = max(1, round(per_seconds * 1000 / burst))  # milliseconds per token
         self.clock = clock
-        self.max_keys = max_keys
-        self.refused = 0  # since the last report (``report``)
-        self._buckets: dict[str, tuple[float, float]] = {}  # key → (tokens, at)
+        self.counters = counters
+        self.refused = 0  # since the last report (``ClientLimits.report``), in this process
 
-    def __len__(self) -> int:
-        return len(self._buckets)
+    def attach(self, counters: LimitCounterStore) -> None:
+        self.counters = counters
 
-    def take(self, key: str) -> bool:
-        """Use one for ``key``; False (and nothing used) when its bucket is empty."""
-        now = self.clock()
-        tokens = self._tokens(key, now)
-        if tokens < 1.0:
-            self.refused += 1
-            return False
-        self._buckets.pop(key, None)
-        self._buckets[key] = (tokens - 1.0, now)  # re-inserted: the oldest use comes first
-        if len(self._buckets) > self.max_keys:
-            self.prune()
-        return True
-
-    def _tokens(self, key: str, now: float) -> float:
-        tokens, at = self._buckets.get(key, (float(self.burst), now))
-        return min(float(self.burst), tokens + max(0.0, now - at) * self.rate)
-
-    def prune(self) -> None:
-        """Drop full buckets; over the cap, the keys used longest ago."""
-        now = self.clock()
-        for key in [k for k in self._buckets if self._tokens(k, now) >= self.burst]:
-            del self._buckets[key]
-        while len(self._buckets) > self.max_keys:
-            del self._buckets[next(iter(self._buckets))]
+    async def take(self, key: str, conn: AsyncConnection | None = None) -> bool:
+        """Use one for ``key`` (in ``conn``'s transaction, if given); False (and nothing used) when it is empty."""
+        if self.counters is None:
+            raise RuntimeError("KeyedBuckets.take before the database is attached")
+        now = round(self.clock() * 1000)
+        if await self.counters.take(self.kind, key, now, self.interval, self.burst, conn):
+            return True
+        self.refused += 1
+        return False
 
 
 class OpenCount:
@@ -143,6 +139,11 @@ class ClientLimits:
     report_every: float = 60.0
     _reported: float = 0.0
 
+    def attach(self, counters: LimitCounterStore) -> None:
+        """Count in the database from now on (the app's start-up, once the database is there)."""
+        self.conversations.attach(counters)
+        self.handoffs.attach(counters)
+
     def report(self, clock: Callable[[], float] = time.monotonic) -> None:
         """Log how often each limit refused, at most once a ``report_every`` (so a flood cannot flood the log)."""
         now = clock()
@@ -166,11 +167,12 @@ def client_limits(
     conversations_per_minute: int,
     handoffs_per_hour: int,
     sockets_per_address: int,
+    secret: str = "",
 ) -> ClientLimits:
     return ClientLimits(
-        keys=ClientKeys(trusted_proxies),
-        conversations=KeyedBuckets(conversations_per_minute, 60.0),
-        handoffs=KeyedBuckets(handoffs_per_hour, 3600.0),
+        keys=ClientKeys(trusted_proxies, secret),
+        conversations=KeyedBuckets("conversation", conversations_per_minute, 60.0),
+        handoffs=KeyedBuckets("handoff", handoffs_per_hour, 3600.0),
         sockets=OpenCount(sockets_per_address),
     )
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from aiohttp import web
 
-from bot import console, http_headers
+from bot import console, http_bodies, http_headers
 from bot.abuse import CLIENT_LIMITS, client_limits
-from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE
+from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE, TURNS
 from bot.channels import telegram
 from bot.channels import web as web_chat
 from bot.console.limiter import trusted_networks
@@ -29,9 +30,11 @@ from bot.hub import ChannelHub
 from bot.i18n import I18n, MissingCatalog
 from bot.settings import Settings, SettingsError, env_name
 from storage.database import create_engine
+from storage.limit_counters import LimitCounterStore
 from storage.models import utcnow
 from storage.repository import ConversationStore
 from storage.schema import ensure_current
+from storage.unit_of_work import Turns
 from storage.web_sessions import WebSessionStore
 
 logger = logging.getLogger(__name__)
@@ -57,7 +60,9 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
         settings.web_conversations_per_minute,
         settings.web_handoffs_per_hour,
         settings.web_sockets_per_address,
+        settings.limits_secret,
     )
+    http_bodies.setup(app, settings.http_body_timeout_seconds)  # every body we read: in on time or 408
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_helpdesk)
     app.cleanup_ctx.append(_engine)
@@ -79,6 +84,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         raise
     app[DATABASE] = engine
     app[STORE] = ConversationStore(engine)
+    app[CLIENT_LIMITS].attach(LimitCounterStore(engine))  # limits per client: counted in the database
+    if engine.dialect.name == "postgresql" and not app[SETTINGS].limits_secret:
+        logger.warning(
+            "limits_secret is empty: each process keys client addresses differently, so several workers on "
+            "this database do not share the limits per client; give them all one secret (%s)",
+            env_name("limits_secret"),
+        )
+    app[TURNS] = Turns(engine)  # one per database: the engine and the helpdesk take the same locks
     logger.info("database ready (%s)", engine.dialect.name)
     yield
     await engine.dispose()
@@ -94,6 +107,7 @@ async def _helpdesk(app: web.Application) -> AsyncIterator[None]:
         app[DIALOG],
         OpeningHours(settings.helpdesk_hours, settings.helpdesk_holidays, settings.helpdesk_timezone),
         disconnect_timeout=timedelta(seconds=settings.agent_disconnect_timeout_seconds),
+        turns=app[TURNS],
     )
     yield
 
@@ -106,13 +120,15 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         app[I18N],
         max_text_chars=settings.max_text_chars,
         handoff=HelpdeskGate(app[HELPDESK], handoffs=app[CLIENT_LIMITS].handoffs),
+        turns=app[TURNS],
     )
     logger.info("beslisboom %s loaded: %d nodes", app[DIALOG].version, len(app[DIALOG].tree.nodes))
     yield
 
 
 async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
-    """Forget old delivery ids now and then (channels only redeliver recent updates), and unused web tickets."""
+    """Forget old delivery ids now and then (channels only redeliver recent updates), unused web tickets, and
+    limit counters that no longer count."""
 
     async def prune_forever() -> None:
         while True:
@@ -121,6 +137,8 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
                 logger.debug("pruned %d old delivery ids", pruned)
                 pruned = await WebSessionStore(app[DATABASE]).prune(utcnow())
                 logger.debug("pruned %d web sessions whose ticket ran out", pruned)
+                pruned = await LimitCounterStore(app[DATABASE]).prune(round(time.time() * 1000))
+                logger.debug("pruned %d limit counters that no longer count", pruned)
             except Exception:
                 logger.exception("pruning delivery ids failed; trying again later")
             await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())

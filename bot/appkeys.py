@@ -16,6 +16,7 @@ from bot.hub import ChannelHub
 from bot.i18n import I18n
 from bot.settings import Settings
 from storage.repository import ConversationStore
+from storage.unit_of_work import Turns
 
 SETTINGS = web.AppKey("settings", Settings)
 DIALOG = web.AppKey("dialog", Dialog)
@@ -23,5 +24,6 @@ I18N = web.AppKey("i18n", I18n)
 DATABASE = web.AppKey("database", AsyncEngine)
 STORE = web.AppKey("store", ConversationStore)
 HUB = web.AppKey("hub", ChannelHub)
+TURNS = web.AppKey("turns", Turns)
 HELPDESK = web.AppKey("helpdesk", Helpdesk)
 ENGINE = web.AppKey("engine", Engine)

@@ -7,20 +7,22 @@ in the database; the tree's shared machine moves it (see ``bot.dialogs.dialog``)
 from __future__ import annotations
 
 import logging
+import uuid
 
 from bot.dialogs.dialog import Dialog, TreeError
 from bot.handoff import HandoffGate, RecordingHandoff
 from bot.i18n import N_, I18n, _
 from bot.languages import LANGUAGE_PREFIX, Languages
-from bot.locks import KeyedLocks
 from bot.matching import clean, command_word, exact_option, match_option, match_words, slash_command
-from bot.messages import Action, ConversationKey, IncomingMessage, OutgoingMessage, Reply
+from bot.messages import Action, IncomingMessage, OutgoingMessage, Reply
+from bot.outbox import encode, uses_outbox
 from bot.safety.crisis import CrisisDetector
 from bot.safety.help import crisis_help, missing_organisations
 from bot.screens import ACTION_PREFIX, MORE_PREFIX, OPTION_PREFIX, action, card, render
 from bot.turn import Turn
 from storage.models import Conversation
 from storage.repository import ConversationStore
+from storage.unit_of_work import Turns
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class Engine:
         max_text_chars: int = 4000,
         handoff: HandoffGate | None = None,
         crisis: CrisisDetector | None = None,
+        turns: Turns | None = None,
     ) -> None:
         self.store = store
         self.dialog = dialog
@@ -48,23 +51,30 @@ class Engine:
         missing = missing_organisations(dialog)
         if missing:
             raise TreeError([f"the crisis help needs organisation '{org_id}' in the directory" for org_id in missing])
-        self.locks = KeyedLocks()
+        self.turns = turns or Turns(store.engine)
 
     async def handle(self, message: IncomingMessage) -> Reply:
-        """Process one message; a delivery id we have seen before is answered with nothing."""
-        key = ConversationKey(message.channel, message.chat_id)
-        async with self.locks.hold(key):
-            if message.update_id is not None and await self.store.is_processed(message.channel, message.update_id):
+        """Process one message in one transaction; a delivery id seen before is answered with nothing.
+
+        Everything the step writes (conversation, transcript, events, the queue, outbox rows) commits together;
+        live events are published after the commit (``storage.unit_of_work``).
+        """
+        async with self.turns.open(message.channel, message.chat_id, message.update_id) as work:
+            if work.duplicate:
                 logger.info("duplicate delivery %s on %s ignored", message.update_id, message.channel)
                 return Reply(duplicate=True)
-            conversation = await self.store.load(message.channel, message.chat_id)
+            conversation = await work.load()
             is_new = conversation is None
             if conversation is None:
                 conversation = self._new(message)
-            turn = Turn(conversation, client=message.client)
+            turn = Turn(conversation, client=message.client, work=work)
             with self.i18n.use(conversation.locale):
                 await self._step(turn, message, is_new)
-            await self.store.save(conversation, turn.lines, message.update_id, turn.events)
+            await work.save(conversation, turn.lines, turn.events)
+            if uses_outbox(message.channel):
+                batch = message.update_id or uuid.uuid4().hex
+                payloads = [encode(m) for m in turn.out]
+                await work.send(message.channel, message.chat_id, conversation.id, batch, payloads, message.context)
             logger.debug("conversation %s now at %s", conversation.id, conversation.state)
             return Reply(turn.out)
 
@@ -81,7 +91,7 @@ class Engine:
 
     async def screen(self, channel: str, chat_id: str) -> list[OutgoingMessage]:
         """The current question or outcome again, without changing anything (for a reconnecting client)."""
-        async with self.locks.hold(ConversationKey(channel, chat_id)):
+        async with self.turns.locks.hold((channel, chat_id)):
             conversation = await self.store.load(channel, chat_id)
             if conversation is None or not self.dialog.has(conversation.state):
                 return []

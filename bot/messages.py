@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Action(StrEnum):
@@ -26,6 +27,7 @@ class IncomingMessage:
 
     ``update_id`` is the channel's id for this delivery (Telegram's update_id, a web frame id); the same
     id is processed once. ``locale_hint`` is the language the channel thinks the user speaks.
+    ``context``: channel data the reply must carry through the outbox (Telegram: the tapped message).
     ``client`` is an opaque key for where the message came from (the web chat: a keyed hash of the network
     address, see ``bot.abuse``), only for limits per client; it is never stored or logged. None: no such limit
     (Telegram has an account per chat, the terminal is one person).
@@ -39,6 +41,7 @@ class IncomingMessage:
     locale_hint: str | None = None
     edited: bool = False  # the user changed an earlier message: read only for danger, not as an answer
     client: str | None = None
+    context: dict[str, Any] | None = None  # what the channel needs with the reply (kept in its outbox rows)
 
 
 @dataclass(frozen=True, slots=True)

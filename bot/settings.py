@@ -65,6 +65,9 @@ class Settings(BaseModel):
     # The HTTP server (bot/server.py): a client that is too slow with its request is cut off.
     http_header_timeout_seconds: float = Field(gt=0, le=300)
     http_keepalive_seconds: float = Field(gt=0, le=3600)
+    http_body_timeout_seconds: float = Field(gt=0, le=300)  # a request body must be in within this (bot/http_bodies.py)
+    # The key of the HMAC that turns client addresses into the limits' keys (bot/abuse.py); "" = random per process.
+    limits_secret: str = Field(max_length=256)
     # Chat-ondersteuning (bot/helpdesk, bot/console): see config/default.toml for the meaning of each.
     helpdesk_timezone: str = Field(min_length=1)
     helpdesk_hours: tuple[str, ...]

@@ -8,6 +8,7 @@ from bot.messages import OutgoingMessage
 from bot.safety.crisis import CrisisKind
 from storage.models import Conversation, MonitoringEvent
 from storage.repository import Line
+from storage.unit_of_work import UnitOfWork
 
 
 @dataclass(slots=True)
@@ -18,6 +19,14 @@ class Turn:
     events: list[MonitoringEvent] = field(default_factory=list)
     crisis: CrisisKind | None = None  # danger found in the user's words this turn (the hand-off flags it)
     client: str | None = None  # ``IncomingMessage.client``: for limits per client only, never stored
+    work: UnitOfWork | None = None  # the turn's transaction; None for a welcome that stores nothing
+
+    @property
+    def unit(self) -> UnitOfWork:
+        """The open transaction (only a stored turn reaches the parts that write)."""
+        if self.work is None:
+            raise RuntimeError("this turn stores nothing")
+        return self.work
 
     def user_said(self, text: str) -> None:
         self.lines.append(Line("user", text))

@@ -8,6 +8,8 @@ whose row count says whether it happened, so it holds across processes and on SQ
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,15 +54,39 @@ class QueueItem:
     requested_at: datetime
     agent_id: int | None
     agent_name: str | None
+    claimed_at: datetime | None = None  # set once an agent had it (it may be back in the queue since)
 
 
 class HandoffStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Reads and writes of the queue; ``bound(conn)`` does them inside a caller's transaction (a turn)."""
+
+    def __init__(self, engine: AsyncEngine, conn: AsyncConnection | None = None) -> None:
         self.engine = engine
+        self.conn = conn
+
+    def bound(self, conn: AsyncConnection) -> HandoffStore:
+        """The same store, working inside ``conn``'s open transaction (no commits of its own)."""
+        return HandoffStore(self.engine, conn)
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        if self.conn is not None:
+            yield self.conn
+        else:
+            async with self.engine.connect() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        if self.conn is not None:
+            yield self.conn
+        else:
+            async with self.engine.begin() as conn:
+                yield conn
 
     async def open_for(self, conversation_id: int) -> Handoff | None:
         """The conversation's queued or live hand-off, if any."""
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             row = (
                 await conn.execute(
                     select(HANDOFFS)
@@ -72,27 +98,27 @@ class HandoffStore:
 
     async def has_handoff(self, conversation_id: int) -> bool:
         """Whether the conversation ever went to the chat-ondersteuning (open or ended)."""
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             found = await conn.scalar(
                 select(HANDOFFS.c.id).where(HANDOFFS.c.conversation_id == conversation_id).limit(1)
             )
         return found is not None
 
     async def get(self, handoff_id: int) -> Handoff | None:
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             row = (await conn.execute(select(HANDOFFS).where(HANDOFFS.c.id == handoff_id))).first()
         return None if row is None else Handoff(**row._mapping)
 
     async def create(self, handoff: Handoff) -> Handoff:
         values = handoff.model_dump(exclude={"id"})
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             handoff.id = await conn.scalar(insert(HANDOFFS).values(**values).returning(HANDOFFS.c.id))
             await _mirror(conn, handoff.id, "queued")
         return handoff
 
     async def count_message(self, handoff_id: int) -> int:
         """One more user message kept for the agent; the count before it."""
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             before = await conn.scalar(select(HANDOFFS.c.waiting_messages).where(HANDOFFS.c.id == handoff_id))
             await conn.execute(
                 update(HANDOFFS)
@@ -115,13 +141,13 @@ class HandoffStore:
                 ),
             ),
         )
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             count = await conn.scalar(select(func.count()).select_from(HANDOFFS).where(ahead))
         return int(count or 0) + 1
 
     async def recent_waits(self, now: datetime, within: timedelta, limit: int = 20) -> list[timedelta]:
         """How long the last claimed requests waited (newest first), for an honest estimate."""
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             rows = (
                 await conn.execute(
                     select(HANDOFFS.c.requested_at, HANDOFFS.c.claimed_at)
@@ -155,7 +181,7 @@ class HandoffStore:
                 HANDOFFS.c.id,
             )
         )
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             rows = (await conn.execute(query)).all()
         return [
             QueueItem(
@@ -175,6 +201,7 @@ class HandoffStore:
                 requested_at=r.requested_at,
                 agent_id=r.agent_id,
                 agent_name=r.display_name,
+                claimed_at=r.claimed_at,
             )
             for r in rows
         ]
@@ -191,7 +218,7 @@ class HandoffStore:
 
     async def mark_crisis(self, handoff_id: int) -> bool:
         """An open request whose user wrote of danger: marked Crisis and moved to the front of the queue."""
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             result = await conn.execute(
                 update(HANDOFFS)
                 .where(HANDOFFS.c.id == handoff_id, HANDOFFS.c.status.in_(OPEN))
@@ -231,7 +258,7 @@ class HandoffStore:
 
     async def stale(self, cutoff: datetime) -> list[Handoff]:
         """Live hand-offs whose agent has not been seen since ``cutoff`` (their console is gone)."""
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             rows = (
                 await conn.execute(
                     select(HANDOFFS).where(HANDOFFS.c.status == "live", HANDOFFS.c.agent_seen_at < cutoff)
@@ -251,7 +278,7 @@ class HandoffStore:
 
     async def touch(self, agent_id: int, now: datetime | None = None) -> None:
         """The agent's console is there: keep their live conversations from going back to the queue."""
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 update(HANDOFFS)
                 .where(HANDOFFS.c.status == "live", HANDOFFS.c.agent_id == agent_id)
@@ -260,7 +287,7 @@ class HandoffStore:
 
     async def add_line(self, conversation_id: int, sender: str, text: str, original: str | None = None) -> None:
         """One transcript line; ``original``: the Dutch that ``text`` (what the user saw) was translated from."""
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 insert(TRANSCRIPT).values(
                     conversation_id=conversation_id, sender=sender, text=text, original=original, created_at=utcnow()
@@ -268,12 +295,12 @@ class HandoffStore:
             )
 
     async def add_note(self, conversation_id: int, agent_id: int, text: str) -> None:
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(insert(NOTES).values(conversation_id=conversation_id, agent_id=agent_id, text=text))
 
     async def notes(self, conversation_id: int) -> list[tuple[AgentNote, str | None]]:
         """The notes with their author's display name, oldest first."""
-        async with self.engine.connect() as conn:
+        async with self._read() as conn:
             rows = (
                 await conn.execute(
                     select(NOTES, AGENTS.c.display_name)
@@ -287,11 +314,11 @@ class HandoffStore:
         ]
 
     async def count(self, event: MonitoringEvent) -> None:
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(insert(EVENTS).values(**event.model_dump(exclude={"id"})))
 
     async def _change(self, handoff_id: int, condition: Any, values: dict[str, Any], mirror: str) -> bool:
-        async with self.engine.begin() as conn:
+        async with self._write() as conn:
             result = await conn.execute(update(HANDOFFS).where(HANDOFFS.c.id == handoff_id, condition).values(**values))
             changed = result.rowcount == 1
             if changed:

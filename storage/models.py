@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -205,3 +205,47 @@ class AccessGrant(SQLModel, table=True):
     session_hash: str = Field(max_length=64, index=True)
     reason: str = Field(max_length=200)
     granted_at: datetime = Field(default_factory=utcnow)
+
+
+class LimitCounter(SQLModel, table=True):
+    """One client's use of one limit, shared by every worker (``storage/limit_counters.py``).
+
+    A token bucket kept as one number (the "generic cell rate algorithm"): ``full_at`` is the moment, in
+    milliseconds since 1970 (UTC), at which the client's allowance is whole again; each use moves it one interval
+    later. ``key_hash`` is an HMAC of the client's network (for logins: of the name and address), never an
+    address or a name. ``kind`` names the limit. A row whose ``full_at`` has passed says nothing; housekeeping
+    deletes it.
+    """
+
+    __tablename__ = "limit_counters"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    key_hash: str = Field(primary_key=True, max_length=64)
+    full_at: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to a user that must still leave (``bot/channels/telegram/sender.py``): the transactional outbox.
+
+    Written in the same transaction as the turn or agent action that made it, so a message is never saved
+    without being sent, nor sent without being saved. The sender deletes the row once the channel took it; a
+    conversation's deletion takes its rows with it. ``payload`` is one channel-neutral message as data,
+    ``context`` what the channel needs to fit it in (the button that was tapped, whether the keyboard stays).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_channel_chat", "channel", "chat_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=True, index=True),
+    )
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    batch: str = Field(max_length=64)  # the turn or action it came from: its messages leave together, in order
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    attempts: int = Field(default=0)
+    not_before: datetime | None = Field(default=None)  # a 429 or a passing error: not before this moment
+    created_at: datetime = Field(default_factory=utcnow)

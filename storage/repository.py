@@ -11,7 +11,7 @@ from sqlalchemy import Table, delete, func, insert, text, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col, select
 
 from storage.database import SessionFactory, session_factory
@@ -47,14 +47,7 @@ class ConversationStore:
 
     async def load(self, channel: str, chat_id: str) -> Conversation | None:
         async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    core_select(CONVERSATIONS).where(
-                        CONVERSATIONS.c.channel == channel, CONVERSATIONS.c.chat_id == chat_id
-                    )
-                )
-            ).first()
-        return None if row is None else Conversation(**row._mapping)
+            return await load_conversation(conn, channel, chat_id)
 
     async def get(self, conversation_id: int) -> Conversation | None:
         async with self.sessions() as session:
@@ -77,38 +70,10 @@ class ConversationStore:
         Plain Core statements: this runs for every message, and the ORM's unit of work costs more than the
         rest of the step (see ``make bench``).
         """
-        now = utcnow()
-        conversation.updated_at = now
-        values = conversation.model_dump(exclude={"id"})
         async with self.engine.begin() as conn:
-            if conversation.id is None:
-                conversation.id = await conn.scalar(
-                    insert(CONVERSATIONS).values(**values).returning(CONVERSATIONS.c.id)
-                )
-            else:
-                await conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation.id).values(**values))
-            if lines:
-                await conn.execute(
-                    insert(TRANSCRIPT),
-                    [
-                        {
-                            "conversation_id": conversation.id,
-                            "sender": line.sender,
-                            "text": line.text,
-                            "created_at": now,
-                        }
-                        for line in lines
-                    ],
-                )
-            if events:
-                await conn.execute(insert(EVENTS), [event.model_dump(exclude={"id"}) for event in events])
+            await write_step(conn, conversation, lines, events)
             if update_id is not None:
-                upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-                await conn.execute(
-                    upsert(PROCESSED)
-                    .values(channel=conversation.channel, update_id=update_id, processed_at=now)
-                    .on_conflict_do_nothing()
-                )
+                await claim_delivery(conn, conversation.channel, update_id)
         return conversation
 
     async def transcript(self, conversation_id: int, after: int = 0) -> list[TranscriptEntry]:
@@ -140,3 +105,55 @@ class ConversationStore:
         async with self.sessions() as session, session.begin():
             result = await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before))
             return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def write_step(
+    conn: AsyncConnection,
+    conversation: Conversation,
+    lines: Sequence[Line] = (),
+    events: Sequence[MonitoringEvent] = (),
+) -> None:
+    """Write the conversation and its new transcript lines and events on ``conn`` (the caller's transaction).
+
+    Plain Core statements: this runs for every message, and the ORM's unit of work costs more than the
+    rest of the step (see ``make bench``).
+    """
+    now = utcnow()
+    conversation.updated_at = now
+    values = conversation.model_dump(exclude={"id"})
+    if conversation.id is None:
+        conversation.id = await conn.scalar(insert(CONVERSATIONS).values(**values).returning(CONVERSATIONS.c.id))
+    else:
+        await conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation.id).values(**values))
+    if lines:
+        await conn.execute(
+            insert(TRANSCRIPT),
+            [
+                {"conversation_id": conversation.id, "sender": line.sender, "text": line.text, "created_at": now}
+                for line in lines
+            ],
+        )
+    if events:
+        await conn.execute(insert(EVENTS), [event.model_dump(exclude={"id"}) for event in events])
+
+
+async def claim_delivery(conn: AsyncConnection, channel: str, update_id: str) -> bool:
+    """Record a delivery id in the caller's transaction; False when it was there already (a duplicate).
+
+    On PostgreSQL a second transaction inserting the same id waits for the first: it sees the conflict once
+    the first commits (a duplicate) or inserts it when the first rolled back (it was never processed).
+    """
+    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    result = await conn.execute(
+        upsert(PROCESSED).values(channel=channel, update_id=update_id, processed_at=utcnow()).on_conflict_do_nothing()
+    )
+    return bool(result.rowcount == 1)
+
+
+async def load_conversation(conn: AsyncConnection, channel: str, chat_id: str) -> Conversation | None:
+    row = (
+        await conn.execute(
+            core_select(CONVERSATIONS).where(CONVERSATIONS.c.channel == channel, CONVERSATIONS.c.chat_id == chat_id)
+        )
+    ).first()
+    return None if row is None else Conversation(**row._mapping)

@@ -123,7 +123,7 @@ def engine(store: ConversationStore, dialog: Dialog, i18n: I18n) -> Engine:
 async def bot_api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotApi]:
     """A fake Telegram Bot API on 127.0.0.1 that records every call (see tests/fakes/bot_api.py)."""
     # PTB 22 warns (PTBDeprecationWarning) inside its own RetryAfter.__init__ unless this opts in to the
-    # coming timedelta type; the product reads retry_after either way (bot/channels/telegram/outbox.py).
+    # coming timedelta type; the product reads retry_after either way (bot/channels/telegram/limits.py).
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     fake = FakeBotApi()
     await fake.start()
@@ -146,9 +146,9 @@ async def telegram(
     pause of about a second (tests/bot/channels/test_telegram_sending.py shows that pause).
     """
     from bot.app import create_app
-    from bot.channels.telegram import outbox
+    from bot.channels.telegram import limits
 
-    monkeypatch.setattr(outbox, "CHAT_BURST", 1000)
+    monkeypatch.setattr(limits, "CHAT_BURST", 1000)
 
     client = await aiohttp_client(create_app(telegram_settings(tmp_path, bot_api), dialog=dialog))
     return TelegramHarness(client, bot_api)
@@ -165,9 +165,9 @@ async def product_telegram(
 ) -> TelegramHarness:
     """As ``telegram``, on the product's own tree and directory (whose texts the catalogs translate)."""
     from bot.app import create_app
-    from bot.channels.telegram import outbox
+    from bot.channels.telegram import limits
 
-    monkeypatch.setattr(outbox, "CHAT_BURST", 1000)
+    monkeypatch.setattr(limits, "CHAT_BURST", 1000)
     client = await aiohttp_client(create_app(telegram_settings(tmp_path, bot_api), dialog=real_dialog))
     return TelegramHarness(client, bot_api)
 

@@ -20,7 +20,6 @@ The POST routes take requests from our own pages only (``Origin``); none of the 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -33,8 +32,10 @@ from aiohttp import web
 from bot.abuse import CLIENT_LIMITS
 from bot.appkeys import DATABASE, ENGINE, HUB, I18N, SETTINGS, STORE
 from bot.channels import web_session as session
+from bot.channels.web_outage import unreachable
 from bot.channels.web_socket import CHANNEL, WebChannel
 from bot.channels.web_texts import MENU, ROW
+from bot.http_bodies import read_body
 from bot.i18n import gettext, ngettext, text_direction
 from bot.screens import action
 from storage.web_sessions import WebSessionStore
@@ -48,7 +49,6 @@ STATIC_PREFIX = "/static/chat/"
 OUR_PATHS = ("/", "/embed", "/embed.js")
 OUR_PREFIXES = ("/chat/", STATIC_PREFIX)
 HSTS = "max-age=31536000"
-BODY_SECONDS = 10.0  # a POST body that takes longer to arrive is refused (a slow client holds a handler)
 MAX_TICKET_BODY = 256
 # The global actions. On one row: Terug (only on a screen that offers a way back) and "Praat met een mens";
 # the rarer ones wait in the "Meer" menu, each with a line that says what it does (the template has those).
@@ -144,8 +144,13 @@ async def embed_page(request: web.Request) -> web.Response:
 async def _render(request: web.Request, *, embedded: bool) -> web.Response:
     app = request.app
     i18n = app[I18N]
-    chat_id = await app[WEB_CHANNEL].sessions.chat_of(request)
-    conversation = None if chat_id is None else await app[STORE].load(CHANNEL, chat_id)
+    try:
+        chat_id = await app[WEB_CHANNEL].sessions.chat_of(request)
+        conversation = None if chat_id is None else await app[STORE].load(CHANNEL, chat_id)
+    except Exception as error:
+        if not unreachable(error):
+            raise
+        conversation = None  # the database is away: the page comes in the default language, its socket waits
     locale = conversation.locale if conversation is not None else i18n.default  # the welcome offers another
     with i18n.use(locale):
         html = (
@@ -183,12 +188,9 @@ async def socket(request: web.Request) -> web.StreamResponse:
 async def rotate(request: web.Request) -> web.Response:
     """The session cookie for the ticket of a ``rotate`` frame: 204 with the cookie, 410 when it is not valid."""
     _check_origin(request)
+    body = await read_body(request)  # too slow: 408 and closed (bot/http_bodies.py)
     try:
-        async with asyncio.timeout(BODY_SECONDS):
-            body = await request.read()
         data = json.loads(body) if len(body) <= MAX_TICKET_BODY else None
-    except TimeoutError:
-        raise web.HTTPRequestTimeout(text="The request took too long.") from None
     except (ValueError, RecursionError):
         data = None
     ticket = data.get("ticket") if isinstance(data, dict) else None

@@ -1,19 +1,34 @@
 """The web chat's frame protocol: JSON over a WebSocket, checked before anything reaches the engine.
 
-Client → server (every frame has an ``id`` the client chose; a resend with the same id is handled once)::
+Client → server (every frame has an ``id`` the client made, random per message and kept while it waits for its
+answer; the server uses it, per chat, as the engine's delivery id, so a frame sent again is handled once)::
 
     {"type": "text",   "id": "k3x9", "text": "ik word gepest"}
     {"type": "choice", "id": "k3xa", "key": "opt:rol:leerling"}
+    {"type": "resume", "seq": 17, "chat": "9f2c…"}    the first frame of a page that speaks ``PROTOCOL``
 
 Server → client (``seq`` is the id of the last transcript line the page has been sent; 0 before anything is
 stored. Each page gets only what it lacks: a second tab gets what the first one did, never the history again)::
 
-    {"type": "history",  "lang": "nl", "dir": "ltr", "seq": 17, "messages": [message, …]}  on connect: the chat
+    {"type": "history",  "lang": "nl", "dir": "ltr", "seq": 17, "after": 0, "chat": "9f2c…",
+     "messages": [message, …]}              on connect: the chat (after 0), or only the lines after ``after``
     {"type": "messages", "lang": "nl", "dir": "ltr", "seq": 21, "reply_to": "k3x9", "duplicate": false,
      "messages": [message, …]}              an answer; with "reply_to": null what is new (another tab, a person)
     {"type": "typing"}                                                           someone is typing
     {"type": "rotate", "ticket": "…"}         POST {"ticket": …} to /chat/rotate now: a new cookie (web_session)
-    {"type": "error", "code": "bad_frame", "message": "…", "reply_to": "k3x9"}   the frame was not used
+    {"type": "error", "code": "bad_frame", "message": "…", "reply_to": "k3x9", "retry": false, "retry_after": 0}
+
+Delivery. A page that opens the socket with the subprotocol ``PROTOCOL`` sends ``resume`` first: the ``seq`` and
+``chat`` of the last frame it has (0 and null on a fresh page). That is its acknowledgement of what it has, and
+the server answers with a ``history`` of only the lines after it (``after`` = that seq), so a reconnect never
+gets the whole history again; a ``chat`` that is not this chat's (another conversation by now) gets the whole
+chat (``after`` 0: the page starts afresh). While the socket is open nothing is lost (TCP keeps order), so no
+other acknowledgement is needed. A page sends its frames one at a time, each after the answer to the one
+before: an answer (``messages`` with its ``reply_to``, ``duplicate`` true when the id was handled before, then
+with only what the page still lacks) or an error. An error with ``retry`` true means "not now" (``too_fast``:
+the burst limit, ``unavailable``: the database is away, ``server_error``): the page keeps the frame and sends it
+again after ``retry_after`` seconds or its own back-off; any other error means the frame can never be used.
+Without the subprotocol (an older page) the server sends the whole chat at once, as before.
 
     message = {"text", "sender": "user|bot|agent|system", "kind", "author", "options": [{"key", "label"}],
                "actions": [{"key", "label"}], "title": str | null,
@@ -28,7 +43,8 @@ Texts are plain text; the page renders them with ``textContent``, never as HTML.
 
 Close codes: 4409 this chat has too many open tabs (the oldest closes and stays closed); 4401 the session
 ended or got a new token (reconnect after a moment: the cookie decides what opens); 4429 too many open chats
-from this network (after a message saying so; reconnect after a minute).
+from this network (after a message saying so; reconnect after a minute); 1013 the database is away (after an
+``unavailable`` error; reconnect with back-off).
 """
 
 from __future__ import annotations
@@ -46,8 +62,12 @@ from storage.models import TranscriptEntry
 
 logger = logging.getLogger(__name__)
 
+PROTOCOL = "wegwijzer.resume"  # the WebSocket subprotocol of a page that starts with a ``resume`` frame
 FRAME_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+CHAT_TAG = re.compile(r"[0-9a-f]{16}")
+MAX_SEQ = 2**53 - 1  # a transcript line id; JavaScript counts exactly up to here
 MAX_KEY_CHARS = 200
+RETRY = frozenset({"too_fast", "unavailable", "server_error"})  # "not now": the page sends the frame again
 
 
 class FrameError(Exception):
@@ -96,8 +116,54 @@ def parse(raw: str) -> ClientFrame:
     raise FrameError("bad_frame", frame_id)
 
 
+def id_of(raw: str, limit: int) -> str | None:
+    """The id of a frame we will not handle (too fast, too large), so the page knows which one it was."""
+    if len(raw) > limit:
+        return None
+    try:
+        return parse(raw).id
+    except FrameError as error:
+        return error.frame_id
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """What a reconnecting page has: the lines up to ``seq`` of the chat tagged ``chat`` (None: nothing yet)."""
+
+    seq: int = 0
+    chat: str | None = None
+
+
+def parse_resume(raw: str) -> Resume | None:
+    """The page's ``resume`` frame; None when ``raw`` is not one (the page then gets the whole chat)."""
+    try:
+        data: Any = json.loads(raw) if len(raw) <= 200 else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("type") != "resume" or not set(data) <= {"type", "seq", "chat"}:
+        return None
+    seq, chat = data.get("seq", 0), data.get("chat")
+    if type(seq) is not int or not 0 <= seq <= MAX_SEQ:
+        return None
+    if chat is not None and (not isinstance(chat, str) or not CHAT_TAG.fullmatch(chat)):
+        return None
+    return Resume(seq, chat)
+
+
+def chat_tag(chat_id: str) -> str:
+    """A short name for the chat the page shows, so a resume can tell it is still the same chat.
+
+    A hash: it says nothing about the ``chat_id`` (or the session), which never leaves the server.
+    """
+    return hashlib.sha256(f"page\0{chat_id}".encode()).hexdigest()[:16]
+
+
 def update_id(chat_id: str, frame_id: str) -> str:
-    """The engine's delivery id for a frame: unique per conversation, so two pages may both send "1"."""
+    """The engine's delivery id for a frame: unique per conversation, so two chats' pages may both send "1".
+
+    ``frame_id`` is the page's own id (``FRAME_ID``: at most 40 letters, digits, ``_`` or ``-``); the hash with
+    the chat keeps one chat's ids from ever meeting another's, and keeps the stored id at a fixed 40 characters.
+    """
     return hashlib.sha256(f"{chat_id}\0{frame_id}".encode()).hexdigest()[:40]
 
 

@@ -1,7 +1,8 @@
 """Limits on what one browser, and one network address, can make the web chat do; what the user is told.
 
 - Each socket has a token bucket: ``FRAME_BURST`` frames at once, then ``FRAME_RATE`` per second. A frame
-  over the limit gets an error frame (``too_fast``) and is not handled; the socket stays open.
+  over the limit gets an error frame (``too_fast``, with ``retry_after``: when the next one may come) and is
+  not handled; the socket stays open, and the page sends the frame again then.
 - A chat has at most ``MAX_SOCKETS`` open sockets (tabs); a new one closes the oldest with
   ``TOO_MANY_TABS``, and the page does not reconnect after that code (``static/chat.js``).
 - Per client address (``bot.abuse``, settings ``web_*``): open sockets (more get ``TOO_MANY_OPEN`` and close
@@ -69,10 +70,18 @@ class TokenBucket:
 
     def take(self) -> bool:
         """Use one token; False (nothing used) when there is none left."""
-        now = self.clock()
-        self.tokens = min(float(self.burst), self.tokens + max(0.0, now - self.at) * self.rate)
-        self.at = now
+        self._refill()
         if self.tokens < 1.0:
             return False
         self.tokens -= 1.0
         return True
+
+    def wait(self) -> float:
+        """Seconds until a token is there again (0 when there is one now)."""
+        self._refill()
+        return max(0.0, (1.0 - self.tokens) / self.rate)
+
+    def _refill(self) -> None:
+        now = self.clock()
+        self.tokens = min(float(self.burst), self.tokens + max(0.0, now - self.at) * self.rate)
+        self.at = now

@@ -2,12 +2,27 @@
 
 - A page without a session (no cookie, or a token that opens nothing) talks on a new conversation that is not
   stored until the page does something (``web_socket``); a token a visitor chose or planted opens nothing.
-- When that conversation is first stored, and again when it goes to a person, the server offers a new token:
-  the socket sends a one-time ticket (frame ``rotate``) and the page trades it for the cookie (``POST
-  /chat/rotate``; a WebSocket cannot set a cookie once it is open). From the offer on, the old token opens
-  nothing anywhere: someone who copied it from a shared device does not read what a person writes.
+- The token changes often: when the conversation is first stored, every time a page opens a socket on it, and
+  when it goes to a person. The socket sends a one-time ticket (frame ``rotate``) and the page trades it for
+  the cookie (``POST /chat/rotate``; a WebSocket cannot set a cookie once it is open). From the offer on, the
+  old token opens nothing anywhere: a cookie someone copied from a shared device, or planted there after
+  starting a chat themselves, stops opening the chat as soon as the real page connects, and at the latest
+  when a person answers.
+- Several tabs of one browser share the cookie. A tab that opens its socket with a token that was replaced a
+  moment ago (``REPLACED_SECONDS``; the tab that got the ticket is still trading it) is not given the chat and
+  not given a new one either: it is told to come back in a moment (close code 4401), and by then the browser
+  has the new cookie. Such a token never opens anything, so a copy of it is no use in that moment either.
+  At the hand-off the chat's other pages are closed (4401) and reopen the same way; a rotation when a page
+  connects closes nothing (the tabs would otherwise close each other in turn).
 - Snel weg and "Nieuw gesprek" end the session on the server (``WebChannel.end_session``, also for "Wis mijn
   gesprek"): no copy of the cookie opens the conversation again.
+
+What is left: whoever connects with a copy of the token *before* the real page does gets the new token, and the
+real page then opens a new, empty chat (it does not read on in the old one). A socket someone already holds
+open keeps getting what is said until the hand-off closes it, and a page the attacker left open on the shared
+device is the real page (it never reconnects, so nothing rotates until the hand-off). Which token replaced which
+is remembered in this process only: with several workers, a tab that reconnects to another worker in that
+moment opens a new chat.
 
 The cookie is ``HttpOnly`` and lives as long as the browser session. The conversation's ``chat_id`` is random
 and not derived from the token, so a rotated or ended token leads nowhere (``storage.web_sessions``).
@@ -19,7 +34,9 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookies import Morsel
 
@@ -33,6 +50,8 @@ logger = logging.getLogger(__name__)
 COOKIE = "wegwijzer_sessie"
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 TICKET_LIFETIME = timedelta(minutes=10)  # the page trades it at once; this covers a reconnect in between
+REPLACED_SECONDS = 30.0  # a token replaced this long ago asks its page to come back (another tab trades the ticket)
+MAX_REMEMBERED = 50_000  # chats whose current token this process remembers (the oldest are forgotten)
 
 
 def new_token() -> str:
@@ -57,22 +76,65 @@ def token_of(request: web.Request) -> str | None:
     return token
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What a request's cookie opens: a chat, nothing, or "come back in a moment" (``replaced``)."""
+
+    chat_id: str | None = None
+    replaced: bool = False  # its token was replaced a moment ago: the browser is about to get the new one
+
+
 class Sessions:
     """Which conversation a cookie opens; tickets for new tokens; the end of a session."""
 
-    def __init__(self, store: WebSessionStore, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        store: WebSessionStore,
+        clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.monotonic = monotonic
+        self._current: dict[str, str] = {}  # chat_id → hash of the token seen opening it (or just made for it)
+        self._offered: dict[str, tuple[str, float]] = {}  # ticket hash → (chat_id, until)
+        self._replaced: dict[str, tuple[str, float]] = {}  # token hash → (chat_id, until)
+
+    async def open(self, request: web.Request) -> Opened:
+        """What the request's cookie opens (for a socket)."""
+        token = token_of(request)
+        if token is None:
+            return Opened()
+        hashed = token_hash(token)
+        chat_id = await self.store.chat_of(hashed)
+        if chat_id is not None:
+            self._remember(chat_id, hashed)
+            return Opened(chat_id)
+        return Opened(replaced=self._replaced_chat(hashed) is not None)
 
     async def chat_of(self, request: web.Request) -> str | None:
-        """The chat_id the request's cookie opens; None for no cookie, or one the server never gave out."""
+        """The chat_id the request's cookie opens, or opened until a moment ago; None for any other cookie.
+
+        For ending a session (Snel weg must work from a tab whose cookie was just replaced) and for the page's
+        language; a socket asks ``open``, which never opens a chat with a replaced token.
+        """
         token = token_of(request)
-        return None if token is None else await self.store.chat_of(token_hash(token))
+        if token is None:
+            return None
+        hashed = token_hash(token)
+        return await self.store.chat_of(hashed) or self._replaced_chat(hashed)
 
     async def offer(self, chat_id: str) -> str:
         """A one-time ticket for a new token of ``chat_id``; from now on the current token opens nothing."""
         ticket = new_token()
-        await self.store.offer(chat_id, token_hash(ticket), self.clock() + TICKET_LIFETIME)
+        hashed = token_hash(ticket)
+        await self.store.offer(chat_id, hashed, self.clock() + TICKET_LIFETIME)
+        now = self.monotonic()
+        self._prune(now)
+        old = self._current.pop(chat_id, None)
+        if old is not None:
+            self._replaced[old] = (chat_id, now + REPLACED_SECONDS)
+        self._offered[hashed] = (chat_id, now + TICKET_LIFETIME.total_seconds())
         return ticket
 
     async def redeem(self, ticket: str) -> str | None:
@@ -82,10 +144,32 @@ class Sessions:
         token = new_token()
         if not await self.store.redeem(token_hash(ticket), token_hash(token), self.clock()):
             return None
+        offered = self._offered.pop(token_hash(ticket), None)
+        if offered is not None:
+            self._remember(offered[0], token_hash(token))
         return token
 
     async def end(self, chat_id: str) -> bool:
+        self._current.pop(chat_id, None)
+        for hashed in [h for h, (chat, _until) in self._replaced.items() if chat == chat_id]:
+            del self._replaced[hashed]
         return await self.store.end(chat_id)
+
+    def _remember(self, chat_id: str, hashed: str) -> None:
+        self._current.pop(chat_id, None)
+        self._current[chat_id] = hashed
+        while len(self._current) > MAX_REMEMBERED:
+            del self._current[next(iter(self._current))]
+
+    def _replaced_chat(self, hashed: str) -> str | None:
+        chat_id, until = self._replaced.get(hashed, (None, 0.0))
+        return chat_id if until > self.monotonic() else None
+
+    def _prune(self, now: float) -> None:
+        """Forget what ran out (each table is in the order of its deadlines) and, over the cap, the oldest."""
+        for table in (self._replaced, self._offered):
+            while table and (table[next(iter(table))][1] <= now or len(table) > MAX_REMEMBERED):
+                del table[next(iter(table))]
 
 
 def is_secure(request: web.Request, public_url: str) -> bool:

@@ -9,8 +9,14 @@ off (``SEND_SECONDS``).
   stores the conversation, and the page gets its session (a ``rotate`` frame, see ``web_session``); so does
   the page that hands the conversation to a person, and the chat's other pages close and reopen with the new
   cookie.
+- A page that opens the socket again gets a new token too (a copied or planted cookie stops opening the chat
+  once the real page connects; ``web_session``), and only the lines it missed: it says first what it has
+  (a ``resume`` frame, ``web_frames``), never the whole history again.
 - Each page is sent only what it lacks (``Socket.seq``, the last transcript line it has): a second tab gets
   what the first one did, never the whole history again (``web_pages``).
+- A frame is handled once however often the page sends it (its id, per chat, is the engine's delivery id); a
+  frame sent again after it was handled gets what the page still lacks. What cannot be handled now (the
+  burst limit, the database away: ``web_outage``) gets a retryable error, and the page sends it again.
 - Limits (``web_limits``): frames per socket, tabs per chat, lines per conversation, and per network address
   (``bot.abuse``) open sockets and new conversations.
 """
@@ -27,8 +33,11 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bot.abuse import ClientLimits
 from bot.channels import web_frames as frames
 from bot.channels.web_limits import BUSY, FULL, SEND_SECONDS, SESSION_CHANGED, TOO_MANY_OPEN, TRY_LATER, refusal
+from bot.channels.web_opening import CHANNEL as CHANNEL
+from bot.channels.web_opening import Opening
+from bot.channels.web_outage import Outage, unreachable
 from bot.channels.web_pages import OpenPages, Socket
-from bot.channels.web_session import Sessions, new_chat_id, same_origin
+from bot.channels.web_session import Opened, Sessions, new_chat_id, same_origin
 from bot.channels.web_texts import PageTexts
 from bot.engine import Engine
 from bot.i18n import N_, I18n, _
@@ -38,10 +47,10 @@ from storage.repository import ConversationStore
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "web"
 FRAME_LIMIT = 32 * 1024  # larger frames get an error frame; the socket stays open
 SOCKET_LIMIT = 64 * 1024  # larger frames close the socket (aiohttp: 1009 message too big)
 HEARTBEAT_SECONDS = 25.0
+UNAVAILABLE_RETRY = 2.0  # seconds a page waits before it sends a frame again while the database is away
 WITH_A_PERSON = ("queued", "live")
 ERRORS = {
     "bad_json": N_("Dat bericht kon ik niet lezen."),
@@ -50,6 +59,7 @@ ERRORS = {
     "too_large": N_("Dat bericht is te lang. Stuur een korter bericht."),
     "server_error": N_("Er ging iets mis. Probeer het nog een keer."),
     "too_fast": N_("Je stuurt te snel berichten. Wacht even en probeer het dan opnieuw."),
+    "unavailable": N_("Het lukt even niet om je bericht te bewaren. Het wordt zo vanzelf verstuurd."),
 }
 
 
@@ -77,6 +87,8 @@ class WebChannel:
         self.sockets = self.pages.sockets  # chat_id → its open pages
         self.clock: Callable[[], float] = time.monotonic  # for the frame rate limit; tests replace it
         self.send_seconds = SEND_SECONDS
+        self.outage = Outage()
+        self.opening = Opening(engine, store, i18n, self.pages)
 
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
         """Push messages (e.g. from a person of the chat-ondersteuning) to every open page of the chat.
@@ -85,11 +97,17 @@ class WebChannel:
         them when it comes back.
         """
         group = self.pages.of(chat_id)
-        conversation = await self.store.load(CHANNEL, chat_id) if group else None
-        if conversation is None or conversation.id is None:
-            logger.info("web chat has no open page; the pushed messages wait in the transcript")
+        try:
+            conversation = await self.store.load(CHANNEL, chat_id) if group else None
+            if conversation is None or conversation.id is None:
+                logger.info("web chat has no open page; the pushed messages wait in the transcript")
+                return
+            entries = await self.store.transcript(conversation.id, after=min(s.seq for s in group))
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            self.outage.failed(error, "push")  # the pages get the lines when they come back (resume)
             return
-        entries = await self.store.transcript(conversation.id, after=min(s.seq for s in group))
         await self.pages.catch_up(group, conversation.locale, entries, messages, pushed=True)
 
     async def typing(self, chat_id: str) -> None:
@@ -109,55 +127,70 @@ class WebChannel:
         await self.pages.close_all()
 
     async def serve(self, request: web.Request) -> web.StreamResponse:
-        """Open the socket, send the conversation so far, then answer frames until the page goes."""
+        """Open the socket, send what the page lacks, then answer frames until the page goes."""
         if not same_origin(request):
             logger.warning("web socket from another origin refused")
             raise web.HTTPForbidden(text="Other origins may not open this chat.")
-        ws = web.WebSocketResponse(max_msg_size=SOCKET_LIMIT, heartbeat=HEARTBEAT_SECONDS)
-        chat_id = await self.sessions.chat_of(request)
+        ws = web.WebSocketResponse(max_msg_size=SOCKET_LIMIT, heartbeat=HEARTBEAT_SECONDS, protocols=[frames.PROTOCOL])
         client = self.limits.keys.of(request)
+        try:
+            opened: Opened | None = await self.sessions.open(request)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            self.outage.failed(error, "socket")
+            opened = None
         await ws.prepare(request)
+        chat_id = opened.chat_id if opened is not None else None
         socket = Socket(ws, request, chat_id or new_chat_id(), client, self.clock, self.send_seconds)
         socket.session = chat_id is not None
+        if opened is None:  # the database is away: the page comes back after a while
+            await self._come_back(socket)
+            return ws
+        if opened.replaced:  # another tab of this browser is trading the ticket for the new cookie
+            await ws.close(code=SESSION_CHANGED, message=b"session changed")
+            return ws
         if not self.limits.sockets.acquire(client):
             await self._turn_away(socket)
             return ws
         try:
-            self.pages.add(socket)
-            try:
-                await self._open(socket)
-            except Exception:
-                logger.exception("web chat could not be opened")
-                await self._error(socket, "server_error", None)
-                await ws.close(code=WSCloseCode.INTERNAL_ERROR)
-            async for msg in ws:
-                if msg.type is WSMsgType.TEXT:
-                    await self._frame(socket, msg.data)
-                elif msg.type is WSMsgType.BINARY:
-                    await self._error(socket, "bad_frame", None)
-                elif msg.type is WSMsgType.ERROR:
-                    logger.info("web socket closed with an error: %s", type(ws.exception()).__name__)
+            first = await self.opening.first(socket) if ws.ws_protocol == frames.PROTOCOL else (None, None)
+            if first is not None and await self._open_or_wait(socket, first[0]):
+                self.pages.add(socket)
+                if first[1] is not None:
+                    await self._frame(socket, first[1])
+                async for msg in ws:
+                    if msg.type is WSMsgType.TEXT:
+                        await self._frame(socket, msg.data)
+                    elif msg.type is WSMsgType.BINARY:
+                        await self._error(socket, "bad_frame", None)
+                    elif msg.type is WSMsgType.ERROR:
+                        logger.info("web socket closed with an error: %s", type(ws.exception()).__name__)
         finally:
             self.pages.drop(socket)
             self.limits.sockets.release(client)
         return ws
 
-    async def _open(self, socket: Socket) -> None:
-        """Send the conversation so far; a page without one gets the welcome, and nothing is stored."""
-        conversation = await self.store.load(CHANNEL, socket.chat_id) if socket.session else None
-        if conversation is None or conversation.id is None:
-            socket.welcome = await self.engine.welcome(CHANNEL, socket.chat_id, socket.hint)
-            socket.lang = self.i18n.default
-            first = [frames.outgoing(m) for m in socket.welcome]
-            await socket.send(frames.frame("history", **self.pages.lang(socket.lang, True), seq=0, messages=first))
-            return
-        socket.lang = conversation.locale
-        entries = await self.store.transcript(conversation.id)
-        screen = await self.engine.screen(CHANNEL, socket.chat_id)
-        socket.saw(entries)
-        shown = frames.history(entries, screen)
-        lang = self.pages.lang(socket.lang, True)
-        await socket.send(frames.frame("history", **lang, seq=socket.seq, messages=shown))
+    async def _open_or_wait(self, socket: Socket, resume: frames.Resume | None) -> bool:
+        """Send what the page lacks and give it a new token; False (and closed) when that cannot be done now."""
+        try:
+            known = await self.opening.send(socket, resume)
+        except Exception as error:
+            if unreachable(error):
+                self.outage.failed(error, "open")
+            else:
+                logger.exception("web chat could not be opened")
+            await self._come_back(socket)
+            return False
+        self.outage.ok()
+        if known:  # a copy of the cookie that connects later opens nothing (web_session)
+            await self._rotate(socket, close_others=False)
+        return True
+
+    async def _come_back(self, socket: Socket) -> None:
+        """Ask the page to wait and come back (close code 1013): the database is away, or the chat failed to open."""
+        await self._error(socket, "unavailable", None, retry_after=UNAVAILABLE_RETRY)
+        await socket.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
 
     async def _turn_away(self, socket: Socket) -> None:
         """Too many open pages from this network: say so kindly, with the numbers, and close."""
@@ -169,7 +202,7 @@ class WebChannel:
 
     async def _frame(self, socket: Socket, raw: str) -> None:
         if not socket.bucket.take():
-            await self._error(socket, "too_fast", _frame_id(raw))
+            await self._error(socket, "too_fast", frames.id_of(raw, FRAME_LIMIT), retry_after=socket.bucket.wait())
             return
         if len(raw.encode()) > FRAME_LIMIT:
             await self._error(socket, "too_large", None)
@@ -194,19 +227,29 @@ class WebChannel:
             after = await self.store.load(CHANNEL, chat_id)
             assert after is not None and after.id is not None
             group = self.pages.of(chat_id)
-            entries = await self.store.transcript(after.id, after=min((s.seq for s in group), default=socket.seq))
-        except Exception:
-            logger.exception("web chat: frame could not be handled")
-            await self._error(socket, "server_error", frame.id)
+            since = socket.seq if reply.duplicate else min((s.seq for s in group), default=socket.seq)
+            entries = await self.store.transcript(after.id, after=since)
+            screen = await self.engine.screen(CHANNEL, chat_id) if reply.duplicate and entries else []
+        except Exception as error:
+            if unreachable(error):
+                self.outage.failed(error, "frame")
+                await self._error(socket, "unavailable", frame.id, retry_after=UNAVAILABLE_RETRY)
+            else:
+                logger.exception("web chat: frame could not be handled")
+                await self._error(socket, "server_error", frame.id, retry_after=UNAVAILABLE_RETRY)
             return
+        self.outage.ok()
         socket.saw(entries)
+        if reply.duplicate:  # handled before (its answer was lost on the way): what the page still lacks
+            lacks = frames.history(entries, screen) if entries else []
+            await socket.send(self.pages.messages(socket, after.locale, lacks, reply_to=frame.id, duplicate=True))
+            return
         answer = [frames.outgoing(m) for m in reply.messages]
-        dup = reply.duplicate
-        await socket.send(self.pages.messages(socket, after.locale, answer, reply_to=frame.id, duplicate=dup))
+        await socket.send(self.pages.messages(socket, after.locale, answer, reply_to=frame.id))
         handed_over = after.status in WITH_A_PERSON and (before is None or before.status not in WITH_A_PERSON)
         if not socket.session or handed_over:
             await self._rotate(socket, close_others=handed_over)
-        if not dup and not handed_over:
+        if not handed_over:
             others = [s for s in group if s is not socket]
             await self.pages.catch_up(others, after.locale, entries, reply.messages)
 
@@ -215,7 +258,7 @@ class WebChannel:
     ) -> tuple[str, list[dict[str, Any]]] | None:
         """(locale, messages) when a limit keeps this frame from being handled; None when it may be."""
         if conversation is None:
-            if self.limits.conversations.take(socket.client):
+            if await self.limits.conversations.take(socket.client):
                 return None
             self.limits.report()
             text, screen, locale = BUSY, socket.welcome, self.i18n.default
@@ -231,8 +274,11 @@ class WebChannel:
         """Offer this page a new token (its old one opens nothing from now on); close the chat's other pages."""
         try:
             ticket = await self.sessions.offer(socket.chat_id)
-        except Exception:
-            logger.exception("web chat: no new session token could be offered")
+        except Exception as error:  # the old token keeps working (the offer is one transaction)
+            if unreachable(error):
+                self.outage.failed(error, "rotate")
+            else:
+                logger.exception("web chat: no new session token could be offered")
             return
         socket.session = True
         await socket.send(frames.frame("rotate", ticket=ticket))
@@ -241,22 +287,10 @@ class WebChannel:
                 if other is not socket:
                     self.pages.close(other, SESSION_CHANGED, b"session changed")
 
-    async def _error(self, socket: Socket, code: str, frame_id: str | None) -> None:
-        try:
-            conversation = await self.store.load(CHANNEL, socket.chat_id)
-            locale = conversation.locale if conversation is not None else self.i18n.default
-        except Exception:  # the database may be why we are here
-            locale = self.i18n.default
-        with self.i18n.use(locale):
+    async def _error(self, socket: Socket, code: str, frame_id: str | None, *, retry_after: float = 0.0) -> None:
+        """An error frame in the page's language (asks nothing of the database: it may be why we are here)."""
+        with self.i18n.use(socket.lang or self.i18n.default):
             text = _(ERRORS[code])
-        await socket.send(frames.frame("error", code=code, message=text, reply_to=frame_id))
-
-
-def _frame_id(raw: str) -> str | None:
-    """The id of a frame we will not handle, so the page can stop waiting for it."""
-    if len(raw) > FRAME_LIMIT:
-        return None
-    try:
-        return frames.parse(raw).id
-    except frames.FrameError as error:
-        return error.frame_id
+        retry = code in frames.RETRY
+        fields = {"reply_to": frame_id, "retry": retry, "retry_after": round(retry_after, 2) if retry else 0}
+        await socket.send(frames.frame("error", code=code, message=text, **fields))

@@ -44,6 +44,7 @@ def page_texts() -> dict[str, str]:
         "offline": _("De verbinding is even weg. Ik probeer het opnieuw."),
         "typing": _("Er wordt getypt…"),
         "failed": _("Dat lukte niet. Probeer het nog een keer."),
+        "not_sent": _("Nog niet verstuurd. Dit gaat vanzelf zodra het weer kan."),
         "new_window": _("(opent in een nieuw venster)"),
     }
     for name in (*ROW, *MENU):

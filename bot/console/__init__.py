@@ -25,6 +25,7 @@ from bot.console.admin import routes as admin_routes
 from bot.console.agent_languages import known_languages
 from bot.console.audit_log import audit_page
 from bot.console.auth import security_headers
+from bot.console.bulk_clear import routes as bulk_clear_routes
 from bot.console.dutch_source import DutchSources
 from bot.console.ids import bounded_ids
 from bot.console.keys import AGENTS, DUTCH, LANGUAGES, LIMITER, SOCKETS, TRANSLATOR, TRUSTED_PROXIES
@@ -36,6 +37,7 @@ from bot.console.sockets import ConsoleSockets
 from bot.console.translator import Translator
 from bot.console.views import routes as page_routes
 from storage.agents import AgentStore
+from storage.limit_counters import LimitCounterStore
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,7 @@ def setup(app: web.Application) -> web.Application:
     console.router.add_get("/audit", audit_page, name="audit_log")
     page_routes(console)
     action_routes(console)
+    bulk_clear_routes(console)  # clear fake queue entries in bulk (after a confirmation)
     admin_routes(console)
     console.router.add_get("/ws", socket_handler, name="socket")
     console.router.add_static("/static/", HERE / "static", name="static")
@@ -83,6 +86,8 @@ def setup(app: web.Application) -> web.Application:
 
 async def _helpdesk(app: web.Application, console: web.Application) -> AsyncIterator[None]:
     """Agents, the login limiter, the translation client and the watchdog; the app factory wires the helpdesk."""
+    from bot.abuse import CLIENT_LIMITS  # here: bot.abuse imports bot.console.limiter
+
     settings = app[SETTINGS]
     desk = app[HELPDESK]
     app[AGENTS] = AgentStore(app[STORE].engine)
@@ -90,6 +95,8 @@ async def _helpdesk(app: web.Application, console: web.Application) -> AsyncIter
         settings.console_login_attempts,
         timedelta(seconds=settings.console_login_window_seconds),
         clock=lambda: desk.clock(),
+        counters=LimitCounterStore(app[STORE].engine),  # shared by all workers (pruned by the app's housekeeping)
+        digest=app[CLIENT_LIMITS].keys.digest,
     )
     await app[TRANSLATOR].start()
     task = asyncio.create_task(_watchdog(app), name="wegwijzer-console-watchdog")
@@ -112,7 +119,6 @@ async def _watchdog(app: web.Application) -> None:
         try:
             await desk.requeue_stale()
             await check_sessions(app)
-            app[LIMITER].prune()
         except Exception:
             logger.exception("console watchdog failed; trying again later")
 

@@ -57,9 +57,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """Constant work whether or not the account exists (no name probing by timing)."""
+    """Constant work whether or not the account exists (no name probing by timing).
+
+    A typed password may hold a lone surrogate (JSON's ``"\\ud800"``), which UTF-8 cannot encode; as bytes it
+    is still hashed (the same work) and matches nothing, as no stored password can hold one.
+    """
+    typed = password.encode("utf-8", "surrogatepass")
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _DUMMY_HASH, typed) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -2,7 +2,8 @@
 
 The console's own script sends flat objects. Deeply nested JSON made ``json.loads`` raise
 ``RecursionError`` (a 500); a huge body tied up memory. Here a body over ``MAX_BODY`` bytes is a 413, and
-JSON nested deeper than ``MAX_DEPTH`` (counted on the text, strings left out, before parsing) a 400.
+JSON nested deeper than ``MAX_DEPTH`` (counted on the text, strings left out, before parsing) a 400. A body
+that is not in within ``http_body_timeout_seconds`` is a 408 (``bot/http_bodies.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from typing import Any
 
 from aiohttp import web
+
+from bot.http_bodies import read_body, read_form
 
 MAX_BODY = 256 * 1024  # bytes; a reply is at most a few thousand characters
 MAX_DEPTH = 8
@@ -37,7 +40,7 @@ async def read_fields(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=request.content_length)
     if request.content_type == "application/json":
-        raw = await request.read()  # aiohttp's client_max_size caps it too; read() keeps it for later readers
+        raw = await read_body(request)  # client_max_size caps it too; read() keeps it for later readers
         if len(raw) > MAX_BODY:
             raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY, actual_size=len(raw))
         try:
@@ -51,6 +54,6 @@ async def read_fields(request: web.Request) -> dict[str, Any]:
             raise web.HTTPBadRequest(text="Verwacht een object.")
         return body
     try:
-        return dict(await request.post())
+        return dict(await read_form(request))
     except ValueError:
         raise web.HTTPBadRequest(text="Geen geldig formulier.") from None

@@ -3,17 +3,22 @@
 Failures count per (account name, client address) pair: a few wrong passwords for ``bob`` from one
 address make only that pair wait, so nobody can lock ``bob`` out from elsewhere. A softer limit per
 address (``address_attempts``, higher) slows down one address trying many names. Looking a key up never
-adds to the table; old keys are pruned, and the table is capped at ``max_keys``.
+adds to the table.
 
-An attempt is counted *before* its password is checked (``attempt``: check and count in one step, with no
-``await`` in between), so forty attempts fired at once are limited exactly like forty in a row; a right
-password then takes its own count back (``succeeded``).
+The counts live in the database (table ``limit_counters``, ``storage/limit_counters.py``), so several worker
+processes share one limit; names and addresses are only ever stored as an HMAC (``ClientKeys.digest`` in
+``bot/abuse.py``). Each limit is a token bucket: ``attempts`` at once, then one more per ``window / attempts``
+(five per five minutes: five, then one a minute). The housekeeping job deletes rows that no longer count.
+
+An attempt is counted *before* its password is checked (``attempt``: check and count in one atomic statement),
+so forty attempts fired at once, at one worker or spread over several, are limited exactly like forty in a
+row; a right password then takes its own count back (``succeeded``).
 
 The per-address limit never locks everyone out: many agents behind one unlisted proxy share an address, and
 twenty failures there must not stop a colleague who types her right password. So while an address is over
 its soft limit, each *name* may still try from it, but only while that name has no failure of its own from
-that address in the window: one guess per name per window instead of ``attempts``. A name-sprayer is slowed
-to one try per name; a colleague whose first try is right gets in.
+that address still counting: one guess per name instead of ``attempts``. A name-sprayer is slowed to one try
+per name; a colleague whose first try is right gets in.
 
 The client address is ``request.remote``. Only when that is one of ``console_trusted_proxies`` (IP
 addresses or networks; empty by default) do we read ``X-Forwarded-For``, from the right, and take the
@@ -24,108 +29,97 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from aiohttp import web
 
+from storage.limit_counters import LimitCounterStore
+
 logger = logging.getLogger(__name__)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-MAX_KEYS = 10_000
+PAIR, ADDRESS = "login", "login_address"  # the kinds of limit_counters rows
 
 
 class LoginLimiter:
-    """At most ``attempts`` failures per name and address, ``address_attempts`` per address, in ``window``."""
+    """At most ``attempts`` failures per name and address, ``address_attempts`` per address, per ``window``."""
 
     def __init__(
         self,
         attempts: int,
         window: timedelta,
         clock: Callable[[], datetime],
+        counters: LimitCounterStore,
+        digest: Callable[[str], str],
         address_attempts: int | None = None,
-        max_keys: int = MAX_KEYS,
     ) -> None:
         self.attempts = attempts
         self.address_attempts = address_attempts or attempts * 4
-        self.window = window
+        self.window = round(window.total_seconds() * 1000)  # milliseconds, like the counters
         self.clock = clock
-        self.max_keys = max_keys
-        self._failures: dict[tuple[str, str], deque[datetime]] = {}
+        self.counters = counters
+        self.digest = digest
         self.proxy_warning = ProxyWarning()
 
-    def __len__(self) -> int:
-        return len(self._failures)
+    def _now(self) -> int:
+        return round(self.clock().timestamp() * 1000)
 
-    def _limits(self, name: str, address: str) -> list[tuple[tuple[str, str], int]]:
-        return [((name.casefold(), address), self.attempts), (("", address), self.address_attempts)]
+    def _keys(self, name: str, address: str) -> tuple[str, str]:
+        return self.digest(f"{name.casefold()}\n{address}"), self.digest(address)
 
-    def retry_after(self, name: str, address: str) -> timedelta | None:
-        """How long until ``name`` may try again from ``address``; None when it may try now."""
-        now = self.clock()
-        waits = []
-        for key, limit in self._limits(name, address):
-            failures = self._failures.get(key)  # a look-up, never an insert
-            if failures is None:
-                continue
-            self._expire(failures, now)
-            if len(failures) >= limit:
-                waits.append(failures[-limit] + self.window - now)
-        return max(waits) if waits else None
+    @property
+    def _interval(self) -> int:
+        return max(1, self.window // self.attempts)
 
-    def attempt(self, name: str, address: str) -> timedelta | None:
+    @property
+    def _address_interval(self) -> int:
+        return max(1, self.window // self.address_attempts)
+
+    async def _burst(self, address_key: str, now: int) -> int:
+        """How many tries a name has from this address: ``attempts``; one while the address is over its limit."""
+        full_at = await self.counters.full_at(ADDRESS, address_key)
+        over = full_at is not None and full_at - now + self._address_interval > self.window
+        return 1 if over else self.attempts
+
+    async def _wait(self, pair_key: str, now: int, burst: int) -> timedelta | None:
+        full_at = await self.counters.full_at(PAIR, pair_key)
+        wait = max(full_at or now, now) + self._interval - now - burst * self._interval
+        return timedelta(milliseconds=wait) if wait > 0 else None
+
+    async def retry_after(self, name: str, address: str) -> timedelta | None:
+        """How long until ``name`` may try again from ``address``; None when it may try now (a look-up only)."""
+        now = self._now()
+        pair, by_address = self._keys(name, address)
+        return await self._wait(pair, now, await self._burst(by_address, now))
+
+    async def attempt(self, name: str, address: str) -> timedelta | None:
         """Count one attempt now (before the password is checked); how long to wait when it may not be made."""
-        now = self.clock()
-        pair, by_address = self._limits(name, address)
-        mine = self._recent(pair[0], now)
-        if len(mine) >= pair[1]:
-            return mine[-pair[1]] + self.window - now
-        if mine and len(self._recent(by_address[0], now)) >= by_address[1]:
-            return mine[-1] + self.window - now  # the address is over its soft limit: one try per name
-        self.failed(name, address)
+        now = self._now()
+        pair, by_address = self._keys(name, address)
+        burst = await self._burst(by_address, now)
+        if not await self.counters.take(PAIR, pair, now, self._interval, burst):
+            return await self._wait(pair, now, burst) or timedelta(milliseconds=self._interval)
+        await self.counters.charge(ADDRESS, by_address, now, self._address_interval, self.window)
         return None
 
-    def _recent(self, key: tuple[str, str], now: datetime) -> deque[datetime]:
-        failures = self._failures.get(key)  # a look-up, never an insert
-        if failures is None:
-            return deque()
-        self._expire(failures, now)
-        return failures
+    async def failed(self, name: str, address: str) -> None:
+        """Count a failure without checking the limit (what ``attempt`` does when the attempt is allowed)."""
+        now = self._now()
+        pair, by_address = self._keys(name, address)
+        await self.counters.charge(PAIR, pair, now, self._interval, self.window)
+        await self.counters.charge(ADDRESS, by_address, now, self._address_interval, self.window)
 
-    def failed(self, name: str, address: str) -> None:
-        now = self.clock()
-        for key, _limit in self._limits(name, address):
-            failures = self._failures.pop(key, None) or deque()
-            self._expire(failures, now)
-            failures.append(now)
-            self._failures[key] = failures  # re-inserted: the dict stays ordered by last failure
-        if len(self._failures) > self.max_keys:
-            self.prune()
-
-    def succeeded(self, name: str, address: str) -> None:
+    async def succeeded(self, name: str, address: str) -> None:
         """A right password clears that name's failures from this address and takes back the address's count
         of this attempt (``attempt`` counted it before the password was checked)."""
-        self._failures.pop((name.casefold(), address), None)
-        by_address = self._failures.get(("", address))
-        if by_address:
-            by_address.pop()
-            if not by_address:
-                del self._failures[("", address)]
+        pair, by_address = self._keys(name, address)
+        await self.counters.forget(PAIR, pair)
+        await self.counters.give_back(ADDRESS, by_address, self._address_interval)
 
-    def prune(self) -> None:
-        """Drop keys with no recent failures; over the cap, drop the keys that failed longest ago."""
-        now = self.clock()
-        for key in list(self._failures):
-            self._expire(self._failures[key], now)
-            if not self._failures[key]:
-                del self._failures[key]
-        while len(self._failures) > self.max_keys:
-            del self._failures[next(iter(self._failures))]
-
-    def _expire(self, failures: deque[datetime], now: datetime) -> None:
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
+    async def size(self) -> int:
+        """Rows this limiter holds now (pruned ones excluded)."""
+        return await self.counters.size(PAIR) + await self.counters.size(ADDRESS)
 
 
 def trusted_networks(entries: Iterable[str]) -> tuple[Network, ...]:

@@ -108,7 +108,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     password = str(fields.get("password", ""))[:1024]
     limiter = request.config_dict[LIMITER]
     address = client_address(request, request.config_dict[TRUSTED_PROXIES], limiter.proxy_warning)
-    wait = limiter.attempt(name, address)  # counted now, before the (awaited) password check: no race
+    wait = await limiter.attempt(name, address)  # counted now, before the (awaited) password check: no race
     if wait is not None:
         minutes = max(1, round(wait.total_seconds() / 60))
         logger.warning("login for a name blocked by the rate limit")
@@ -120,7 +120,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         # ids only: the account's id when the name exists, never the name or password
         await agents.audit(agent.id if agent else None, None, "login_failed", now)
         return await login_page(request, "Naam of wachtwoord klopt niet.", status=401)
-    limiter.succeeded(name, address)
+    await limiter.succeeded(name, address)
     assert agent.id is not None
     token = new_token()
     await agents.start_session(token_hash(token), agent.id, new_token(), now)

@@ -1,30 +1,36 @@
 """The helpdesk: the queue as a service for the engine's gate and the agents' console.
 
-Agent actions never pass through the engine: each is one conditional UPDATE in ``storage.handoffs``
-(so a claim race has exactly one winner, across processes), then the user is told through the
-``ChannelHub`` and the consoles through the ``LiveBus``.
+Every agent action is a unit of work on the conversation, like a user's turn (``storage.unit_of_work``): the
+same lock, one transaction holding the conditional UPDATE of the hand-off (a claim race has exactly one winner,
+across processes), the transcript line, the anonymous count and the outbox rows; the user and the consoles are
+told only after the commit (web pages through the ``ChannelHub``, Telegram through its outbox sender).
 """
 
 from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.dialogs.dialog import Dialog
 from bot.helpdesk import texts
 from bot.helpdesk.hours import OpeningHours
-from bot.helpdesk.live import LiveBus
+from bot.helpdesk.live import Event, LiveBus
 from bot.hub import ChannelHub
 from bot.i18n import SOURCE_LOCALE, I18n, language_name
 from bot.matching import clean
 from bot.messages import OutgoingMessage
+from bot.outbox import encode, uses_outbox
 from storage.agents import AgentStore
 from storage.handoffs import HandoffStore, QueueItem
 from storage.models import Agent, Conversation, Handoff, MonitoringEvent, utcnow
 from storage.repository import ConversationStore
+from storage.silent_handoffs import is_silent
+from storage.unit_of_work import Turns, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +70,10 @@ class Helpdesk:
         *,
         disconnect_timeout: timedelta = timedelta(seconds=90),
         clock: Callable[[], datetime] = utcnow,
+        turns: Turns | None = None,
     ) -> None:
         self.conversations = conversations
+        self.turns = turns or Turns(conversations.engine)
         self.handoffs = HandoffStore(conversations.engine)
         self.agents = AgentStore(conversations.engine)
         self.hub = hub
@@ -91,72 +99,87 @@ class Helpdesk:
         items = await self.handoffs.queue()
         self.bus.broadcast({"type": "queue", "items": [queue_json(item, self.clock()) for item in items]})
 
-    def user_wrote(self, handoff: Handoff, text: str) -> None:
-        """Show a user's message live to the agents watching (it is saved with the engine's turn)."""
-        self.bus.publish(
-            handoff.conversation_id, {"type": "message", "sender": "user", "text": text, "at": self.clock().isoformat()}
-        )
+    def user_wrote(self, work: UnitOfWork, handoff: Handoff, text: str) -> None:
+        """Show a user's message live to the agents watching, once the turn that saves it is committed."""
+        event = {"type": "message", "sender": "user", "text": text, "at": _now(self)}
+        self._publish(work, handoff.conversation_id, event)
 
-    async def crisis(self, handoff: Handoff, kind: str) -> None:
+    def queued(self, work: UnitOfWork, conversation_id: int) -> None:
+        """A new request: the consoles hear of it once the turn is committed."""
+        self._publish(work, conversation_id, {"type": "status", "status": "queued"})
+        work.after_commit(self.queue_changed)
+
+    async def crisis(self, work: UnitOfWork, handoff: Handoff, kind: str) -> None:
         """The user wrote of danger: Crisis in the queue (at the front) and an alert on the open chat at once."""
         assert handoff.id is not None
-        await self.handoffs.mark_crisis(handoff.id)
+        await work.handoffs.mark_crisis(handoff.id)
         handoff.crisis = True
         logger.info("hand-off %s: crisis words (%s); flagged for the agents", handoff.id, kind)
         alert = {"type": "crisis", "kind": kind, "handoff": handoff.id, "at": _now(self)}
-        self.bus.publish(handoff.conversation_id, alert)
+        self._publish(work, handoff.conversation_id, alert)
         if handoff.agent_id is not None:
-            self.bus.broadcast({**alert, "conversation": handoff.conversation_id, "agent_id": handoff.agent_id})
-        await self.queue_changed()
+            agent_alert = {**alert, "conversation": handoff.conversation_id, "agent_id": handoff.agent_id}
+            work.after_commit(lambda: self._broadcast(agent_alert))
+        work.after_commit(self.queue_changed)
 
-    async def user_left(self, handoff: Handoff) -> None:
+    async def user_left(self, work: UnitOfWork, handoff: Handoff) -> None:
         assert handoff.id is not None
-        if await self.handoffs.end(handoff.id, None, "user_left", now=self.clock()):
-            self.bus.publish(handoff.conversation_id, {"type": "status", "status": "ended", "reason": "user_left"})
-            await self._count_outcome(handoff.conversation_id, "user_left")
-            await self.queue_changed()
+        if await work.handoffs.end(handoff.id, None, "user_left", now=self.clock()):
+            self._publish(work, handoff.conversation_id, {"type": "status", "status": "ended", "reason": "user_left"})
+            conversation = await work.load()
+            await self._count_outcome(work, conversation, "user_left")
+            work.after_commit(self.queue_changed)
 
     # --- for agents ---------------------------------------------------------------------------------
 
     async def claim(self, agent: Agent, handoff_id: int) -> bool:
         """Take a waiting conversation; False when someone else was first (or it is gone)."""
         assert agent.id is not None
-        if not await self.handoffs.claim(handoff_id, agent.id, self.clock()):
-            return False
-        live = await self._live(agent, handoff_id)
-        await self._tell(live.conversation, lambda: texts.agent_joined(agent.display_name))
-        self.bus.publish(
-            live.handoff.conversation_id,
-            {"type": "status", "status": "live", "agent": agent.display_name, "agent_id": agent.id},
-        )
-        await self.queue_changed()
+        async with self._unit(handoff_id) as (work, conversation):
+            if conversation is None or not await work.handoffs.claim(handoff_id, agent.id, self.clock()):
+                return False
+            await self._tell(work, conversation, lambda: texts.agent_joined(agent.display_name))
+            status = {"type": "status", "status": "live", "agent": agent.display_name, "agent_id": agent.id}
+            self._publish(work, conversation.id, status)
+            work.after_commit(self.queue_changed)
         logger.info("agent %s claimed hand-off %s", agent.id, handoff_id)
         return True
 
-    async def reply(self, agent: Agent, handoff_id: int, text: str, original: str | None = None) -> str:
+    async def reply(
+        self, agent: Agent, handoff_id: int, text: str, original: str | None = None, message_id: str | None = None
+    ) -> str:
         """Send the agent's words to the user; the text as sent (cleaned, cut to a message).
 
         ``original``: the Dutch that ``text`` was translated from (a canned reply, machine translation); the
-        transcript and the consoles keep it beside what the user saw.
+        transcript and the consoles keep it beside what the user saw. ``message_id``: made by the console for
+        this message, so a resend after an error is delivered once.
         """
-        live = await self._live(agent, handoff_id)
         text, _cut = clean(text, MAX_AGENT_TEXT)
         if not text:
+            await self._live(agent, handoff_id)
             return ""
         original = (clean(original, MAX_AGENT_TEXT)[0] or None) if original else None
-        conversation = live.conversation
-        assert conversation.id is not None and agent.id is not None
-        await self.handoffs.add_line(conversation.id, "agent", text, original if original != text else None)
-        message = OutgoingMessage(text, kind="agent", author=agent.display_name)
-        await self.hub.deliver(conversation.channel, conversation.chat_id, [message])
-        await self.handoffs.touch(agent.id, self.clock())
-        event = {"type": "message", "sender": "agent", "author": agent.display_name, "text": text, "at": _now(self)}
-        if original and original != text:
-            event["original"] = original
-        self.bus.publish(conversation.id, event)
+        delivery = None if message_id is None else f"agent:{agent.id}:{message_id}"
+        async with self._unit(handoff_id, delivery) as (work, conversation):
+            if work.duplicate:
+                logger.info("agent %s sent message %s before; not sent again", agent.id, message_id)
+                return text
+            live = await self._live_in(work, agent, handoff_id, conversation)
+            conversation = live.conversation
+            assert conversation.id is not None and agent.id is not None
+            await work.handoffs.add_line(conversation.id, "agent", text, original if original != text else None)
+            await self._send(work, conversation, [OutgoingMessage(text, kind="agent", author=agent.display_name)])
+            await work.handoffs.touch(agent.id, self.clock())
+            event = {"type": "message", "sender": "agent", "author": agent.display_name, "text": text}
+            event["at"] = _now(self)
+            if original and original != text:
+                event["original"] = original
+            self._publish(work, conversation.id, event)
         return text
 
-    async def reply_translated(self, agent: Agent, handoff_id: int, dutch: str, translate: Translate) -> str:
+    async def reply_translated(
+        self, agent: Agent, handoff_id: int, dutch: str, translate: Translate, message_id: str | None = None
+    ) -> str:
         """Send the agent's Dutch machine-translated into the user's language, saying so; the text as sent.
 
         The transcript keeps the Dutch beside it. ``translate(text, source, target)`` raises when it cannot.
@@ -172,7 +195,7 @@ class Helpdesk:
             overflow = len(text) - MAX_AGENT_TEXT
             if overflow > 0:  # cut the translation, never the line that says it is one
                 text = texts.machine_translated(translation[: len(translation) - overflow].rstrip())
-        return await self.reply(agent, handoff_id, text, original=dutch)
+        return await self.reply(agent, handoff_id, text, original=dutch, message_id=message_id)
 
     async def typing(self, agent: Agent, handoff_id: int) -> None:
         live = await self._live(agent, handoff_id)
@@ -180,24 +203,26 @@ class Helpdesk:
 
     async def transfer(self, agent: Agent, handoff_id: int, to: Agent | None) -> bool:
         """To another agent, or (``to`` None) back to the queue at the place the first request earned."""
-        live = await self._live(agent, handoff_id)
         owner = None if agent.role == "admin" else agent.id
-        if to is None:
-            if not await self.handoffs.requeue(handoff_id, owner):
-                return False
-            place = await self.handoffs.position(await self._handoff(handoff_id))
-            await self._tell(live.conversation, lambda: texts.back_in_queue(place))
-            self.bus.publish(live.handoff.conversation_id, {"type": "status", "status": "queued"})
-        else:
-            assert to.id is not None
-            if not to.active or not await self.handoffs.transfer(handoff_id, owner, to.id, self.clock()):
-                return False
-            await self._tell(live.conversation, lambda: texts.agent_joined(to.display_name))
-            self.bus.publish(
-                live.handoff.conversation_id,
-                {"type": "status", "status": "live", "agent": to.display_name, "agent_id": to.id},
-            )
-        await self.queue_changed()
+        async with self._unit(handoff_id) as (work, conversation):
+            live = await self._live_in(work, agent, handoff_id, conversation)
+            conversation = live.conversation
+            if to is None:
+                if not await work.handoffs.requeue(handoff_id, owner):
+                    return False
+                handoff = await work.handoffs.get(handoff_id)
+                assert handoff is not None
+                place = await work.handoffs.position(handoff)
+                await self._tell(work, conversation, lambda: texts.back_in_queue(place))
+                self._publish(work, conversation.id, {"type": "status", "status": "queued"})
+            else:
+                assert to.id is not None
+                if not to.active or not await work.handoffs.transfer(handoff_id, owner, to.id, self.clock()):
+                    return False
+                await self._tell(work, conversation, lambda: texts.agent_joined(to.display_name))
+                status = {"type": "status", "status": "live", "agent": to.display_name, "agent_id": to.id}
+                self._publish(work, conversation.id, status)
+            work.after_commit(self.queue_changed)
         return True
 
     async def end(self, agent: Agent, handoff_id: int, outcome: str, note: str | None = None) -> bool:
@@ -205,15 +230,18 @@ class Helpdesk:
         code = outcome.partition(":")[0]
         if code not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
-        live = await self._live(agent, handoff_id)
         owner = None if agent.role == "admin" else agent.id
         note = (clean(note, MAX_AGENT_TEXT)[0] or None) if note else None
-        if not await self.handoffs.end(handoff_id, owner, outcome[:64], note, self.clock()):
-            return False
-        await self._tell(live.conversation, lambda: texts.chat_ended(agent.display_name))
-        self.bus.publish(live.handoff.conversation_id, {"type": "status", "status": "ended", "reason": code})
-        await self._count_outcome(live.handoff.conversation_id, outcome[:64])
-        await self.queue_changed()
+        async with self._unit(handoff_id) as (work, conversation):
+            live = await self._live_in(work, agent, handoff_id, conversation)
+            conversation = live.conversation
+            if not await work.handoffs.end(handoff_id, owner, outcome[:64], note, self.clock()):
+                return False
+            conversation.status = "bot"
+            await self._tell(work, conversation, lambda: texts.chat_ended(agent.display_name))
+            self._publish(work, conversation.id, {"type": "status", "status": "ended", "reason": code})
+            await self._count_outcome(work, conversation, outcome[:64])
+            work.after_commit(self.queue_changed)
         return True
 
     async def note(self, agent: Agent, conversation_id: int, text: str) -> str:
@@ -230,20 +258,19 @@ class Helpdesk:
         """Give conversations of agents whose console is gone back to the queue; tell the user."""
         cutoff = self.clock() - self.disconnect_timeout
         moved = 0
-        for handoff in await self.handoffs.stale(cutoff):
-            if not await self.handoffs.requeue_if_stale(handoff, cutoff):
-                continue
-            moved += 1
-            conversation = await self.conversations.get(handoff.conversation_id)
-            if conversation is None:
-                continue
-            agent_name = await self.agent_name(handoff.agent_id)
-            place = await self.handoffs.position(handoff)
-            await self._tell(conversation, lambda: texts.agent_gone(agent_name, place))  # noqa: B023
-            self.bus.publish(handoff.conversation_id, {"type": "status", "status": "queued", "reason": "timeout"})
-            logger.info("hand-off %s back in the queue: agent %s gone", handoff.id, handoff.agent_id)
-        if moved:
-            await self.queue_changed()
+        for stale in await self.handoffs.stale(cutoff):
+            assert stale.id is not None
+            async with self._unit(stale.id) as (work, conversation):
+                if conversation is None or not await work.handoffs.requeue_if_stale(stale, cutoff):
+                    continue
+                moved += 1
+                agent_name = await self.agent_name(stale.agent_id)
+                place = await work.handoffs.position(stale)
+                await self._tell(work, conversation, lambda: texts.agent_gone(agent_name, place))  # noqa: B023
+                event = {"type": "status", "status": "queued", "reason": "timeout"}
+                self._publish(work, stale.conversation_id, event)
+                work.after_commit(self.queue_changed)
+            logger.info("hand-off %s back in the queue: agent %s gone", stale.id, stale.agent_id)
         return moved
 
     # --- helpers ------------------------------------------------------------------------------------
@@ -267,30 +294,82 @@ class Helpdesk:
             raise NotYours(handoff_id)
         return Live(handoff, conversation)
 
-    async def _tell(self, conversation: Conversation, build: Callable[[], OutgoingMessage]) -> None:
-        """Say something to the user now, in their language, and keep it in the transcript."""
+    @asynccontextmanager
+    async def _unit(
+        self, handoff_id: int, delivery: str | None = None
+    ) -> AsyncIterator[tuple[UnitOfWork, Conversation | None]]:
+        """The unit of work on the hand-off's conversation (its lock, one transaction), and the conversation."""
+        handoff = await self.handoffs.get(handoff_id)
+        if handoff is None:
+            raise NotYours(handoff_id)
+        key = await self.conversations.get(handoff.conversation_id)
+        if key is None:
+            raise NotYours(handoff_id)
+        async with self.turns.open(key.channel, key.chat_id, delivery) as work:
+            yield work, (None if work.duplicate else await work.load())
+
+    async def _live_in(
+        self, work: UnitOfWork, agent: Agent, handoff_id: int, conversation: Conversation | None
+    ) -> Live:
+        """``_live``, read inside the unit of work (what another turn changed meanwhile counts)."""
+        handoff = await work.handoffs.get(handoff_id)
+        if handoff is None or conversation is None:
+            raise NotYours(handoff_id)
+        if handoff.status != "live" or (handoff.agent_id != agent.id and agent.role != "admin"):
+            raise NotYours(handoff_id)
+        return Live(handoff, conversation)
+
+    async def _tell(self, work: UnitOfWork, conversation: Conversation, build: Callable[[], OutgoingMessage]) -> None:
+        """Say something to the user in their language, in the transcript and the outbox of this unit of work."""
         with self.i18n.use(conversation.locale):
             message = build()
         with self.i18n.use(SOURCE_LOCALE):
             dutch = build().text  # the same text in the source language, for the agents beside it
         original = dutch if dutch != message.text else None
         assert conversation.id is not None
-        await self.handoffs.add_line(conversation.id, "bot", message.text, original)
-        await self.hub.deliver(conversation.channel, conversation.chat_id, [message])
+        await work.handoffs.add_line(conversation.id, "bot", message.text, original)
+        await self._send(work, conversation, [message])
         event = {"type": "message", "sender": "bot", "text": message.text, "at": _now(self)}
         if original is not None:
             event["original"] = original
-        self.bus.publish(conversation.id, event)
+        self._publish(work, conversation.id, event)
+
+    async def _send(self, work: UnitOfWork, conversation: Conversation, messages: list[OutgoingMessage]) -> None:
+        """To the user: outbox rows for a channel that has an outbox, else a push once committed."""
+        channel, chat_id = conversation.channel, conversation.chat_id
+        if uses_outbox(channel):
+            keep = not any(m.options or m.actions for m in messages)  # a plain line leaves the keyboard live
+            payloads = [encode(m) for m in messages]
+            await work.send(channel, chat_id, conversation.id, uuid.uuid4().hex, payloads, {"keep": keep})
+        else:
+
+            async def push() -> None:
+                await self.hub.deliver(channel, chat_id, messages)
+
+            work.after_commit(push)
+
+    def _publish(self, work: UnitOfWork, conversation_id: int | None, event: Event) -> None:
+        """Tell the consoles watching the conversation, once the unit of work is committed."""
+        if conversation_id is None:
+            return
+        target = conversation_id
+
+        async def publish() -> None:
+            self.bus.publish(target, event)
+
+        work.after_commit(publish)
+
+    async def _broadcast(self, event: Event) -> None:
+        self.bus.broadcast(event)
 
     async def agent_name(self, agent_id: int | None) -> str:
         agent = None if agent_id is None else await self.agents.get(agent_id)
         return agent.display_name if agent else "De medewerker"
 
-    async def _count_outcome(self, conversation_id: int, outcome: str) -> None:
+    async def _count_outcome(self, work: UnitOfWork, conversation: Conversation | None, outcome: str) -> None:
         """An anonymous monitoring event: outcome, role, theme and channel; no conversation id, no text."""
-        conversation = await self.conversations.get(conversation_id)
         facts = conversation.facts if conversation else {}
-        await self.handoffs.count(
+        await work.handoffs.count(
             MonitoringEvent(
                 kind="handoff_outcome",
                 node=outcome,
@@ -323,4 +402,5 @@ def queue_json(item: QueueItem, now: datetime) -> dict[str, object]:
         "messages": item.waiting_messages,
         "agent": item.agent_name,
         "agent_id": item.agent_id,
+        "no_message": is_silent(item),  # waiting, and no word from the user since the request
     }

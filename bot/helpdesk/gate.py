@@ -75,18 +75,18 @@ class HelpdeskGate:
             return False
         conversation.status = handoff.status
         if turn.crisis is not None:
-            await self.desk.crisis(handoff, turn.crisis)
+            await self.desk.crisis(turn.unit, handoff, turn.crisis)
         command = _command(message)
         if command is Action.LANGUAGE or (message.choice or "").startswith(LANGUAGE_PREFIX):
             return False  # the engine switches the language; the place in the queue stays (``where``)
         if command is Action.STOP:
             turn.lines.append(Line("system", "De gebruiker is gestopt."))
-            await self.desk.user_left(handoff)
+            await self.desk.user_left(turn.unit, handoff)
             conversation.status = "bot"
             return False  # the engine says goodbye as it always does
         if message.choice == texts.LEAVE_QUEUE:
             turn.user_said(_("Niet meer wachten"))
-            await self.desk.user_left(handoff)
+            await self.desk.user_left(turn.unit, handoff)
             conversation.status = "bot"
             turn.say(texts.left_queue())
             turn.say(*render(self.desk.dialog, conversation.state, bool(conversation.history)))
@@ -96,11 +96,11 @@ class HelpdeskGate:
             return True
         text = _said(turn) if message.text else ""  # as the engine cleaned it (never the raw text)
         if text:
-            self.desk.user_wrote(handoff, text)
+            self.desk.user_wrote(turn.unit, handoff, text)
             if handoff.status == "queued" and handoff.id is not None:
-                if await self.desk.handoffs.count_message(handoff.id) == 0:
+                if await turn.unit.handoffs.count_message(handoff.id) == 0:
                     turn.say(texts.message_kept())
-                await self.desk.queue_changed()
+                turn.unit.after_commit(self.desk.queue_changed)
         return True
 
     async def where(self, turn: Turn) -> bool:
@@ -114,21 +114,22 @@ class HelpdeskGate:
 
     async def _open(self, turn: Turn) -> Handoff | None:
         conversation_id = turn.conversation.id
-        return None if conversation_id is None else await self.desk.handoffs.open_for(conversation_id)
+        return None if conversation_id is None else await turn.unit.handoffs.open_for(conversation_id)
 
     async def _enqueue(self, turn: Turn, *, urgent: bool, witte_vlek: bool, after_hours: bool) -> None:
         conversation = turn.conversation
-        if not self._may_queue(turn):
+        if not await self._may_queue(turn):
             logger.info("conversation %s: request for a person refused (limit per client)", conversation.id)
             turn.count("handoff_limited", conversation.state)
             refused = [texts.busy_network(), emergency_numbers(self.desk.dialog)]
             turn.say(*(reversed(refused) if urgent else refused))  # in danger: the numbers first
             return
+        work = turn.unit
         if conversation.id is None:  # a first message that asks for a person: the row must exist first
-            await self.desk.conversations.save(conversation)
+            await work.save(conversation)
         assert conversation.id is not None
         priority = PRIORITY_CRISIS if urgent else PRIORITY_LEFT_MESSAGE if after_hours else PRIORITY_NORMAL
-        handoff = await self.desk.handoffs.create(
+        handoff = await work.handoffs.create(
             Handoff(
                 conversation_id=conversation.id,
                 priority=priority,
@@ -147,20 +148,20 @@ class HelpdeskGate:
             day, time = self.desk.opening(conversation.locale)
             turn.say(texts.leave_a_message(day, time))
         else:
-            place = await self.desk.handoffs.position(handoff)
+            place = await work.handoffs.position(handoff)
             turn.say(*texts.queued(place, await self.desk.estimate(), crisis=urgent))
-        self.desk.bus.publish(conversation.id, {"type": "status", "status": "queued"})
-        await self.desk.queue_changed()
+        self.desk.queued(work, conversation.id)
 
-    def _may_queue(self, turn: Turn) -> bool:
-        """Within the limit of requests for a person from this client (a request uses one)."""
-        return turn.client is None or self.handoffs is None or self.handoffs.take(turn.client)
+    async def _may_queue(self, turn: Turn) -> bool:
+        """Within the limit of requests for a person from this client (a request uses one, in the turn's
+        transaction: shared by all workers, and given back when the turn is rolled back)."""
+        return turn.client is None or self.handoffs is None or await self.handoffs.take(turn.client, turn.unit.conn)
 
     async def _where(self, turn: Turn, handoff: Handoff) -> None:
         if handoff.status == "live":
             turn.say(texts.already_live(await self.desk.agent_name(handoff.agent_id)))
         else:
-            place = await self.desk.handoffs.position(handoff)
+            place = await turn.unit.handoffs.position(handoff)
             turn.say(texts.still_waiting(place, await self.desk.estimate()))
 
 

@@ -141,3 +141,15 @@ def busy_network() -> OutgoingMessage:
         "Probeer het later nog een keer."
     )
     return OutgoingMessage(text, actions=(action(Action.RESTART),), kind="notice")
+
+
+def queue_cleared() -> OutgoingMessage:
+    """A waiting request without any message that the chat-ondersteuning took out of the queue: calm, ask again."""
+    text = (
+        _("Je staat niet meer in de wachtrij voor de chat-ondersteuning.")
+        + "\n"
+        + _("Wil je toch met iemand praten? Vraag het dan gerust opnieuw.")
+    )
+    return OutgoingMessage(
+        text, actions=(action(Action.HUMAN), action(Action.RESTART), action(Action.STOP)), kind="notice"
+    )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.abuse import ClientKeys, KeyedBuckets, OpenCount, network_of
+from storage.database import create_engine
+from storage.limit_counters import LimitCounterStore
+from tests.conftest import fresh_database
 
 
 class Ticks:
@@ -30,19 +37,39 @@ def test_keys_say_nothing_of_the_address_and_differ_per_process() -> None:
     assert ClientKeys().key("203.0.113.9") != key, "a random key per process"
 
 
-def test_buckets_give_a_burst_then_refill_and_stay_small() -> None:
+def test_a_shared_secret_gives_every_process_the_same_keys() -> None:
+    assert ClientKeys(secret="s3cret").key("203.0.113.9") == ClientKeys(secret="s3cret").key("203.0.113.9")
+    assert ClientKeys(secret="s3cret").key("203.0.113.9") != ClientKeys(secret="other").key("203.0.113.9")
+
+
+async def test_buckets_give_a_burst_then_refill_and_prune(database: AsyncEngine) -> None:
     ticks = Ticks()
-    buckets = KeyedBuckets(3, 60.0, ticks, max_keys=100)
-    assert [buckets.take("a") for _ in range(4)] == [True, True, True, False]
-    assert buckets.refused == 1 and buckets.take("b")
+    store = LimitCounterStore(database)
+    buckets = KeyedBuckets("conversation", 3, 60.0, ticks, store)
+    assert [await buckets.take("a") for _ in range(4)] == [True, True, True, False]
+    assert buckets.refused == 1 and await buckets.take("b")
     ticks.now += 20.0  # 3 a minute: one back every 20 seconds
-    assert buckets.take("a") and not buckets.take("a")
-    for i in range(500):
-        buckets.take(f"many-{i}")
-    assert len(buckets) <= 100
+    assert await buckets.take("a") and not await buckets.take("a")
+    assert await store.size() == 2  # "a" and "b": one row each, holding no address
     ticks.now += 120.0
-    buckets.prune()
-    assert len(buckets) == 0, "full buckets hold nothing worth keeping"
+    assert await store.prune(round(ticks.now * 1000)) == 2
+    assert await store.size() == 0, "full buckets hold nothing worth keeping"
+
+
+async def test_a_concurrent_burst_takes_exactly_the_burst_over_two_processes(database_url: str) -> None:
+    """Two workers (two buckets, two engines) on one database: forty takes at once, three allowed in all."""
+    ticks = Ticks()
+    ticks.now = 1_800_000_000.0
+    one, two = await fresh_database(database_url), create_engine(database_url)
+    try:
+        first = KeyedBuckets("handoff", 3, 3600.0, ticks, LimitCounterStore(one))
+        second = KeyedBuckets("handoff", 3, 3600.0, ticks, LimitCounterStore(two))
+        taken = await asyncio.gather(*(b.take("school") for _ in range(20) for b in (first, second)))
+        assert taken.count(True) == 3
+        assert first.refused + second.refused == 37
+    finally:
+        await one.dispose()
+        await two.dispose()
 
 
 def test_open_counts_go_up_and_down() -> None:

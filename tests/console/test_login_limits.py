@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.abuse import ClientKeys
 from bot.app import create_app
 from bot.appkeys import HELPDESK
 from bot.console import auth
@@ -19,6 +21,7 @@ from bot.console.keys import LIMITER
 from bot.console.limiter import LoginLimiter
 from bot.dialogs.dialog import Dialog
 from bot.settings import Settings
+from storage.limit_counters import COUNTERS, LimitCounterStore
 from tests.console.conftest import PASSWORD, Client, add_agent, login
 from tests.fakes.helpdesk import FakeClock
 
@@ -79,25 +82,31 @@ async def test_lookups_do_not_grow_the_limiter(client: Client, server: TestServe
     await add_agent(server, "anna")
     limiter = server.app[LIMITER]
     for i in range(50):
-        assert limiter.retry_after(f"name{i}", f"10.0.0.{i}") is None
-    assert len(limiter) == 0
+        assert await limiter.retry_after(f"name{i}", f"10.0.0.{i}") is None
+    assert await limiter.size() == 0
     assert (await login(client, "anna")).status == 303
-    assert len(limiter) == 0  # a good login adds nothing either
+    assert await limiter.size() == 1  # the address's row, back at nothing: it says nothing, and is pruned
     assert (await login(client, "anna", "wrong")).status == 401
-    assert len(limiter) == 2  # (anna, address) and the address
+    assert await limiter.size() == 2  # (anna, address) and the address
     clock.advance(seconds=301)
-    limiter.prune()
-    assert len(limiter) == 0
+    assert await limiter.counters.prune(round(clock().timestamp() * 1000)) == 2
+    assert await limiter.size() == 0
 
 
-def test_the_limiter_is_capped() -> None:
+async def test_names_and_addresses_are_stored_only_as_keys(sqlite_database: AsyncEngine) -> None:
     clock = FakeClock()
-    limiter = LoginLimiter(5, timedelta(minutes=5), clock, max_keys=100)
-    for i in range(500):
-        limiter.failed(f"name{i}", f"10.0.{i // 250}.{i % 250}")
-        clock.advance(seconds=0.1)
-    assert len(limiter) <= 100
-    assert limiter.retry_after("name499", "10.0.1.249") is None  # one failure: no wait
+    counters = LimitCounterStore(sqlite_database)
+    limiter = LoginLimiter(5, timedelta(minutes=5), clock, counters, ClientKeys(secret="k").digest)
+    for _ in range(5):
+        await limiter.failed("bob", "10.0.0.1")
+    assert await limiter.retry_after("bob", "10.0.0.1") is not None
+    assert await limiter.retry_after("bob", "10.0.0.2") is None  # one failure: no wait
+    async with sqlite_database.connect() as conn:
+        rows = (await conn.execute(select(COUNTERS))).all()
+    assert rows and not any("bob" in str(row) or "10.0.0.1" in str(row) for row in rows)
+    clock.advance(seconds=60)  # five per five minutes: one try back each minute
+    assert await limiter.attempt("bob", "10.0.0.1") is None
+    assert await limiter.attempt("bob", "10.0.0.1") is not None
 
 
 async def test_passwords_are_checked_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:

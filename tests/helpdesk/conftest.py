@@ -38,7 +38,7 @@ def desk(database: AsyncEngine, dialog: Dialog, i18n: I18n, clock: FakeClock, re
 @pytest.fixture
 def engine(desk: Helpdesk, dialog: Dialog, i18n: I18n) -> Engine:
     """The real engine with the real gate (overrides the RecordingHandoff engine of tests/conftest.py)."""
-    return Engine(desk.conversations, dialog, i18n, handoff=HelpdeskGate(desk))
+    return Engine(desk.conversations, dialog, i18n, handoff=HelpdeskGate(desk), turns=desk.turns)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from bot.helpdesk.desk import Helpdesk
 from bot.helpdesk.gate import HelpdeskGate
 from bot.i18n import I18n
 from bot.messages import IncomingMessage, OutgoingMessage
+from storage.limit_counters import LimitCounterStore
 from storage.models import MonitoringEvent
 from tests.bot.helpers import CHANNEL
 
@@ -34,7 +35,8 @@ async def test_a_client_asks_for_a_person_a_few_times_an_hour_then_gets_the_numb
     desk: Helpdesk, dialog: Dialog, i18n: I18n
 ) -> None:
     ticks = Ticks()
-    engine = Engine(desk.conversations, dialog, i18n, handoff=HelpdeskGate(desk, KeyedBuckets(2, 3600.0, ticks)))
+    buckets = KeyedBuckets("handoff", 2, 3600.0, ticks, LimitCounterStore(desk.conversations.engine))
+    engine = Engine(desk.conversations, dialog, i18n, handoff=HelpdeskGate(desk, buckets))
     for chat_id in ("a", "b"):
         assert any("Je staat in de wachtrij" in m.text for m in await ask(engine, chat_id, "school-1"))
     refused = await ask(engine, "c", "school-1")

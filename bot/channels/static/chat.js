@@ -23,7 +23,20 @@
   const moreMenu = byId("more-menu");
   const humanKey = document.querySelector(".tool-human").dataset.key;
   const words = root.dataset;
-  const pending = new Map(); // frame id → {frame, bubble, shown}: sent, not yet answered
+  // Delivery (web_frames.py): every message the user sends waits here, in the order typed, until the server
+  // answered it. One is on its way at a time; one the server cannot take now (too fast, database away) waits
+  // and goes again, with the same id, so the server handles it once however often it arrives.
+  const PROTOCOL = "wegwijzer.resume";
+  const RETRY_FOREVER = new Set(["too_fast", "unavailable"]); // "not now"; a server_error is tried a few times
+  const SERVER_ERROR_TRIES = 3;
+  const pending = new Map(); // frame id → {frame, text, item, tries}: not answered yet
+  let inFlight = null; // the id of the frame on its way
+  let ready = false; // the socket is open and the server has sent what this page lacks
+  let seq = 0; // the last transcript line this page has (a reconnect asks only for what comes after it)
+  let chatTag = null; // which chat those lines are from
+  let holdUntil = 0; // send nothing before this time (the server asked to wait)
+  let pumpTimer = 0;
+  let waitWords = ""; // the status line while the server asks to wait (cleared when a message goes through)
   // Kinds of message that are a screen of the tree: their actions are the toolbar's (Terug, Opnieuw
   // beginnen). Actions on any other message (a notice, crisis help) are offers: buttons under the chat.
   const SCREEN_KINDS = new Set(["question", "outcome", "card"]);
@@ -65,10 +78,11 @@
     }
   });
 
-  // ---- The socket: reconnects by itself; unanswered frames are sent again with their own id.
+  // ---- The socket: reconnects by itself and says first what it has (resume), so it gets only what it missed;
+  // unanswered frames are sent again with their own id, one at a time.
   // Close codes (web_frames.py): 4409 too many tabs of this chat (this oldest one stays closed); 4401 the
   // session got a new token or ended (reopen in a moment, with what the cookie opens now); 4429 too many
-  // open chats from this network (the server said so; try again in a minute).
+  // open chats from this network (the server said so; try again in a minute); 1013 the server asks to wait.
   function socketUrl() {
     const url = new URL(root.dataset.ws, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
@@ -77,12 +91,14 @@
 
   function connect() {
     if (leaving) return;
-    const ws = new WebSocket(socketUrl());
+    const ws = new WebSocket(socketUrl(), [PROTOCOL]);
     socket = ws;
+    ready = false;
     setStatus(words.connecting);
     ws.addEventListener("open", () => {
       retries = 0;
       setStatus("");
+      ws.send(JSON.stringify({ type: "resume", seq, chat: chatTag }));
     });
     ws.addEventListener("message", (event) => {
       if (ws !== socket) return;
@@ -96,6 +112,9 @@
     });
     ws.addEventListener("close", (event) => {
       if (leaving || ws !== socket) return;
+      ready = false;
+      inFlight = null; // its answer may be lost: it goes again after the reconnect, with the same id
+      pending.forEach(waiting);
       setStatus(words.offline);
       if (event.code === 4409) return;
       const again = () => {
@@ -132,8 +151,52 @@
     if (attempt < 4 && !leaving) window.setTimeout(() => takeTicket(ticket, attempt + 1), 1000 * 2 ** attempt);
   }
 
-  function transmit(entry) {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(entry.frame));
+  // Send the oldest waiting frame, when nothing else is on its way and the server does not ask to wait.
+  function pump() {
+    window.clearTimeout(pumpTimer);
+    if (!ready || inFlight || !socket || socket.readyState !== WebSocket.OPEN) return;
+    const next = pending.values().next().value;
+    if (!next) return;
+    const wait = holdUntil - Date.now();
+    if (wait > 0) {
+      pumpTimer = window.setTimeout(pump, wait);
+      return;
+    }
+    inFlight = next.frame.id;
+    socket.send(JSON.stringify(next.frame));
+  }
+
+  function settle(entry) {
+    pending.delete(entry.frame.id);
+    if (inFlight === entry.frame.id) inFlight = null;
+    entry.item.classList.remove("waiting");
+    const note = entry.item.querySelector(".note");
+    if (note) note.remove();
+  }
+
+  // Not sent yet: say so on the message, calmly; it goes by itself.
+  function waiting(entry) {
+    if (entry.item.classList.contains("waiting")) return;
+    entry.item.classList.add("waiting");
+    const note = document.createElement("p");
+    note.className = "note";
+    note.textContent = words.notSent;
+    entry.item.append(note);
+  }
+
+  // A retryable error for the frame on its way: wait (as long as the server says, or longer each time).
+  function later(entry, data) {
+    inFlight = null;
+    entry.tries += 1;
+    const asked = Math.max(0, Number(data.retry_after) || 0) * 1000;
+    const backoff = data.code === "too_fast" ? 0 : Math.min(8000, 500 * 2 ** entry.tries);
+    holdUntil = Date.now() + Math.max(asked + 50, backoff);
+    waiting(entry);
+    if (data.code === "unavailable" && data.message) {
+      waitWords = data.message;
+      setStatus(waitWords);
+    }
+    pump();
   }
 
   function newId() {
@@ -142,39 +205,47 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function send(frame, bubble) {
-    const entry = { frame: { ...frame, id: newId() }, bubble, shown: true };
+  function send(frame, text) {
+    const item = addMessage({ sender: "user", text, kind: "text" });
+    const entry = { frame: { ...frame, id: newId() }, text, item, tries: 0 };
     pending.set(entry.frame.id, entry);
-    addMessage({ sender: "user", text: bubble, kind: "text" });
+    if (!ready) waiting(entry);
     scrollToEnd();
-    transmit(entry);
+    pump();
   }
 
   // ---- Frames from the server.
   function receive(data) {
     if (data.type === "history") {
       if (followLanguage(data)) return;
-      log.replaceChildren();
+      const resumed = data.after > 0; // only what this page missed; otherwise the whole chat
+      if (!resumed) log.replaceChildren();
       const items = data.messages.map((message) => addMessage(message));
-      showScreen(data.messages);
-      pending.forEach((entry) => {
-        entry.shown = false;
-        transmit(entry);
-      });
+      if (!resumed || items.length) showScreen(data.messages);
+      seq = Number(data.seq) || 0;
+      chatTag = typeof data.chat === "string" ? data.chat : null;
       const users = items.filter((item) => item.classList.contains("from-user"));
       const last = users[users.length - 1];
-      const current = last ? last.nextElementSibling : null; // where the current screen starts
+      const current = resumed ? items[0] : last ? last.nextElementSibling : null; // where what is new starts
+      pending.forEach((entry) => log.append(entry.item)); // what is not sent yet comes last, still waiting
       if (current) reveal(current);
-      else scroller.scrollTop = 0; // a first visit: the intro and the welcome from the top
+      else if (!resumed) scroller.scrollTop = 0; // a first visit: the intro and the welcome from the top
       settleFocus(null, []);
+      ready = true;
+      inFlight = null;
+      pump();
     } else if (data.type === "messages") {
       if (followLanguage(data)) return;
+      if (typeof data.seq === "number") seq = data.seq;
       const entry = data.reply_to ? pending.get(data.reply_to) : undefined;
       if (entry) {
-        pending.delete(data.reply_to);
-        if (data.duplicate) return;
-        if (!entry.shown) addMessage({ sender: "user", text: entry.bubble, kind: "text" });
+        if (waitWords && status.textContent === waitWords) setStatus("");
+        settle(entry);
+        // Handled before (its answer got lost): its line came with what the page missed, so this copy goes.
+        if (data.duplicate) entry.item.remove();
       }
+      pump();
+      if (data.duplicate && !data.messages.length) return;
       const first = data.messages.map((message) => addMessage(message))[0] || null;
       const newScreen = data.messages.some((message) => message.options.length || message.actions.length);
       if (newScreen || data.reply_to) showScreen(data.messages);
@@ -188,8 +259,20 @@
       window.clearTimeout(typingTimer);
       typingTimer = window.setTimeout(clearTyping, 6000);
     } else if (data.type === "error") {
-      if (data.reply_to) pending.delete(data.reply_to);
+      const entry = data.reply_to ? pending.get(data.reply_to) : undefined;
+      const again =
+        RETRY_FOREVER.has(data.code) || (data.code === "server_error" && entry && entry.tries < SERVER_ERROR_TRIES);
+      if (entry && data.retry && again) {
+        later(entry, data); // kept, and sent again: never dropped for "not now"
+        return;
+      }
+      if (!entry && data.retry) {
+        if (data.message) setStatus(data.message); // the socket closes next and comes back by itself
+        return;
+      }
+      if (entry) settle(entry);
       reveal(addMessage({ sender: "system", text: data.message || words.failed, kind: "notice" }));
+      pump();
     }
   }
 
@@ -219,7 +302,7 @@
     });
     for (const [key, value] of Object.entries({
       you: ui.you, staff: ui.staff, connecting: ui.connecting, offline: ui.offline,
-      typing: ui.typing, failed: ui.failed, newWindow: ui.new_window,
+      typing: ui.typing, failed: ui.failed, newWindow: ui.new_window, notSent: ui.not_sent,
     })) root.dataset[key] = value;
     return false; // go on and show the frame's messages
   }
@@ -432,6 +515,9 @@
       return;
     }
     pending.clear();
+    inFlight = null;
+    seq = 0;
+    chatTag = null;
     log.replaceChildren();
     answers.replaceChildren();
     answers.hidden = true;

@@ -5,8 +5,8 @@ With a token it adds the webhook route (unless polling) and a ``cleanup_ctx`` th
 ``Application`` (built with ``.updater(None)``): getMe, setMyCommands, then setWebhook (with the secret,
 when ``public_url`` is set) or our polling loop, and it registers the channel in the hub.
 
-Modules: ``channel`` (updates ↔ engine), ``render`` (messages ↔ sendMessage), ``outbox`` (ordered,
-rate-limited, retried sending), ``webhook``, ``polling``.
+Modules: ``channel`` (updates ↔ engine), ``render`` (messages ↔ sendMessage), ``sender`` (the outbox, in
+order, within ``limits``, retried), ``webhook``, ``polling``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.appkeys import ENGINE, HUB, I18N, SETTINGS
 from bot.channels.telegram.channel import ALLOWED_UPDATES, CHANNEL, TelegramChannel
-from bot.channels.telegram.outbox import ChatRateLimiter
 from bot.channels.telegram.polling import poll
+from bot.channels.telegram.render import CallbackKeys
+from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.webhook import CHANNEL_KEY, SECRET_KEY, webhook
 from bot.i18n import N_, I18n, _
 from bot.settings import Settings, SettingsError, env_name
@@ -97,8 +98,7 @@ def build_application(settings: Settings, requests: tuple[BaseRequest, BaseReque
         .request(general)
         .get_updates_request(get_updates)
         .updater(None)
-        .rate_limiter(ChatRateLimiter())
-        .build()
+        .build()  # no PTB rate limiter: the sender keeps Telegram's limits and is the one retry layer
     )
 
 
@@ -128,9 +128,14 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         )
         raise
     poller: asyncio.Task[None] | None = None
-    channel = TelegramChannel(application.bot, app[ENGINE], app[I18N])
+    engine = app[ENGINE]
+    sender = TelegramSender(application.bot, engine.store.engine, CallbackKeys())
+    channel = TelegramChannel(application.bot, engine, app[I18N], sender)
+    sending: asyncio.Task[None] | None = None
     try:
         await application.start()
+        engine.turns.senders[CHANNEL] = sender.wake
+        sending = asyncio.create_task(sender.run(), name="telegram-sender")
         await register_commands(application.bot, app[I18N])
         if settings.telegram_polling:
             await application.bot.delete_webhook()
@@ -155,7 +160,12 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await poller
-        await channel.close()
+        engine.turns.senders.pop(CHANNEL, None)
+        if sending is not None:
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+            await sender.stop()  # the chats being sent finish; what is left stays in the outbox
         if application.running:
             await application.stop()
         await application.shutdown()

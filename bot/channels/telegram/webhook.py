@@ -19,6 +19,8 @@ from aiohttp import web
 from telegram import Update
 
 from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.shape import well_formed
+from bot.http_bodies import read_body
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +52,8 @@ async def webhook(request: web.Request) -> web.Response:
         logger.warning("webhook call without the right secret refused")
         return web.Response(status=403)
     try:
-        data = await request.json()  # over client_max_size: aiohttp answers 413 before anything is parsed
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = json.loads(await read_body(request))  # too big: 413 (client_max_size); too slow: 408 (http_bodies)
+    except ValueError:  # not JSON, not UTF-8 (both ValueErrors), or a number of more digits than int() takes
         return web.Response(status=400, text="body is not JSON")
     except RecursionError:  # nested deeper than the parser's stack allows
         return web.Response(status=400, text="body is nested too deeply")
@@ -62,6 +64,8 @@ async def webhook(request: web.Request) -> web.Response:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise ValueError("no update_id")
         update = Update.de_json(data, channel.bot)
+        if not well_formed(update):  # de_json checks no types (shape.py)
+            raise TypeError("a field of the wrong type")
     except Exception as exc:
         logger.warning("webhook body is not a Telegram update: %s", type(exc).__name__)
         return web.Response(status=400, text="body is not a Telegram update")

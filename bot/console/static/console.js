@@ -79,18 +79,22 @@
     const visible = items.filter((item) => shown(item, wanted));
     table.replaceChildren();
     for (const item of visible) {
-      const row = el("tr", item.status + (item.crisis ? " crisis" : "") + (item.your_language ? " yours" : ""));
+      const classes = item.status + (item.crisis ? " crisis" : "") + (item.your_language ? " yours" : "");
+      const row = el("tr", classes + (item.no_message ? " silent" : ""));
       row.dataset.conversation = item.conversation;
+      const pick = cell("", null, "pick");
+      if (item.no_message) pick.append(pickBox(item));
       const flag = cell("");
       if (item.crisis) flag.append(el("span", "badge crisis", "Crisis"));
       if (item.after_hours) flag.append(el("span", "badge", "Bericht"));
       if (item.witte_vlek) flag.append(el("span", "badge", "Witte vlek"));
+      if (item.no_message) flag.append(el("span", "badge silent", "Nog geen bericht sinds de vraag"));
       const language = cell("Taal");
       const name = el("span", null, item.language);
       name.lang = item.locale;
       language.append(name);
       if (item.your_language) language.append(" ", el("span", "badge yours", "jouw taal"));
-      row.append(flag, cell("Kanaal", channels[item.channel] || item.channel), language);
+      row.append(pick, flag, cell("Kanaal", channels[item.channel] || item.channel), language);
       const wait = cell("Wacht", minutes(item.waiting_seconds), "wait");
       wait.dataset.since = String(Date.now() - item.waiting_seconds * 1000);
       row.append(wait, cell("Rol", item.role || "–"), cell("Thema", item.theme || "–"));
@@ -109,6 +113,7 @@
       row.append(act);
       table.append(row);
     }
+    refreshPicked();
     const waiting = items.filter((i) => i.status === "queued").length;
     const empty = document.getElementById("queue-empty");
     if (empty) {
@@ -116,6 +121,84 @@
       empty.textContent = wanted && waiting ? "Niemand wacht in deze taal." : "Niemand wacht. Goed zo.";
     }
     document.title = (waiting ? "(" + waiting + ") " : "") + "Wachtrij · Wegwijzer";
+  }
+
+  // --- entries without any message since the request: pick them and clear them, after a confirmation ----
+  // Nothing is cleared without the agent's "Ja": the server only ends entries that still wait without a message.
+  const picked = new Set(); // hand-off ids; kept while the queue is drawn again
+  const bulk = document.getElementById("bulk-clear");
+
+  function pickBox(item) {
+    const box = el("input", "pick");
+    box.type = "checkbox";
+    box.value = String(item.handoff);
+    box.checked = picked.has(item.handoff);
+    if (item.crisis) box.dataset.crisis = "1";
+    box.setAttribute("aria-label", "Kies gesprek " + item.conversation);
+    return box;
+  }
+
+  function pickBoxes() {
+    return Array.from(document.querySelectorAll("#queue input.pick"));
+  }
+
+  function gesprekken(n) {
+    return n + (n === 1 ? " gesprek" : " gesprekken");
+  }
+
+  function refreshPicked() {
+    if (!bulk) return;
+    const boxes = pickBoxes();
+    const shownIds = new Set(boxes.map((box) => Number(box.value)));
+    for (const id of Array.from(picked)) if (!shownIds.has(id)) picked.delete(id); // claimed, written in, gone, hidden
+    for (const box of boxes) box.checked = picked.has(Number(box.value));
+    bulk.hidden = boxes.length === 0;
+    document.getElementById("picked-count").textContent = String(picked.size);
+    document.getElementById("clear-picked").disabled = picked.size === 0;
+    const confirm = document.getElementById("clear-confirm");
+    if (picked.size === 0) { confirm.hidden = true; return; }
+    const crises = boxes.filter((box) => picked.has(Number(box.value)) && box.dataset.crisis).length;
+    let question = "Je haalt " + gesprekken(picked.size) + " zonder bericht uit de wachtrij, als niet echt. " +
+      "Wie er nog is, krijgt een rustig bericht dat hij het opnieuw kan vragen.";
+    if (crises) question += " Let op: " + crises + " daarvan " + (crises === 1 ? "staat" : "staan") + " als Crisis in de wachtrij.";
+    document.getElementById("clear-question").textContent = question;
+  }
+
+  if (bulk) {
+    document.getElementById("queue").addEventListener("change", (event) => {
+      const box = event.target.closest("input.pick");
+      if (!box) return;
+      if (box.checked) picked.add(Number(box.value)); else picked.delete(Number(box.value));
+      refreshPicked();
+    });
+    document.getElementById("pick-silent").addEventListener("click", () => {
+      for (const box of pickBoxes()) picked.add(Number(box.value));
+      refreshPicked();
+    });
+    document.getElementById("clear-picked").addEventListener("click", () => {
+      if (picked.size === 0) return;
+      refreshPicked();
+      document.getElementById("clear-confirm").hidden = false;
+      document.getElementById("clear-no").focus();
+    });
+    document.getElementById("clear-no").addEventListener("click", () => {
+      document.getElementById("clear-confirm").hidden = true;
+      document.getElementById("clear-picked").focus();
+    });
+    document.getElementById("clear-yes").addEventListener("click", async (event) => {
+      const button = event.currentTarget;
+      const chosen = Array.from(picked);
+      if (chosen.length === 0) return;
+      button.disabled = true;
+      const answer = await post("/console/queue/clear", { handoffs: chosen, confirm: true });
+      button.disabled = false;
+      if (!answer) return;
+      document.getElementById("clear-confirm").hidden = true;
+      for (const id of chosen) picked.delete(id);
+      refreshPicked();
+      toast(answer.message, answer.skipped.length > 0);
+    });
+    refreshPicked();
   }
 
   const filter = document.getElementById("language-filter");

@@ -9,7 +9,7 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
-from bot.channels.telegram import outbox
+from bot.channels.telegram import limits
 from bot.dialogs.dialog import Dialog
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.telegram_harness import WEBHOOK_PATH, telegram_settings
@@ -27,7 +27,7 @@ async def polling(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AiohttpClient:
-    monkeypatch.setattr(outbox, "CHAT_BURST", 1000)
+    monkeypatch.setattr(limits, "CHAT_BURST", 1000)
     settings = telegram_settings(tmp_path, bot_api, telegram_polling=True, telegram_webhook_secret="")
     return await aiohttp_client(create_app(settings, dialog=dialog))  # type: ignore[no-any-return]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.appkeys import HUB
-from bot.channels.telegram import outbox
 from bot.logref import ref
 from bot.messages import OutgoingMessage
 from tests.fakes.telegram_harness import TelegramHarness
@@ -61,8 +60,7 @@ async def test_a_refused_delivery_from_the_hub_is_logged_and_does_not_raise(
 async def test_a_private_chat_gets_a_burst_and_then_about_one_message_per_second(
     telegram: TelegramHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    limiter = outbox.ChatRateLimiter(chat_burst=2)
-    monkeypatch.setattr(telegram.channel.bot, "_rate_limiter", limiter)
+    monkeypatch.setattr(telegram.channel.sender.chat_limits, "burst", 2)
     messages = [OutgoingMessage(f"Bericht {n}") for n in range(3)]
 
     await telegram.client.app[HUB].deliver("telegram", str(CHAT), messages)

@@ -23,6 +23,7 @@ from tests.bot.channels.webchat import (
     chat_of,
     keep_session,
     open_chats,
+    open_tab,
     options,
     origin,
     receive,
@@ -193,8 +194,9 @@ async def test_two_sessions_never_see_each_others_messages(aiohttp_client: Aioht
 async def test_the_hub_pushes_to_every_open_tab_with_the_persons_name(client: Client, server: TestServer) -> None:
     chat_id = await chat_of(server, await start(client))
     assert chat_id is not None
-    async with client.ws_connect("/chat/ws") as tab1, client.ws_connect("/chat/ws") as tab2:
-        await receive(tab1), await receive(tab2)
+    tab1, _ = await open_tab(client)  # each tab trades its ticket, as the page does, before the next opens
+    tab2, _ = await open_tab(client)
+    async with tab1, tab2:
         await server.app[HUB].typing("web", chat_id)
         assert await receive(tab1) == {"type": "typing"} and await receive(tab2) == {"type": "typing"}
         pushed = [OutgoingMessage("Hoi, ik ben Sanne.", kind="agent", author="Sanne")]

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestServer
 from bot.channels.web import WEB_CHANNEL
 from bot.channels.web_limits import FRAME_BURST, MAX_SOCKETS, TOO_MANY_TABS
 from tests.bot.channels.conftest import Client
-from tests.bot.channels.webchat import Ticks, chat_of, keep_session, receive, start, texts
+from tests.bot.channels.webchat import Ticks, chat_of, keep_session, open_tab, receive, start, texts
 
 
 async def test_a_page_that_sends_too_fast_gets_an_error_and_stays(client: Client, server: TestServer) -> None:
@@ -55,12 +55,11 @@ async def test_a_chat_has_at_most_five_open_sockets(client: Client, server: Test
     channel = server.app[WEB_CHANNEL]
     tabs = []
     for _ in range(MAX_SOCKETS):
-        tab = await client.ws_connect("/chat/ws")
-        await receive(tab)
+        tab, _first = await open_tab(client)
         tabs.append(tab)
     assert len(channel.sockets[chat_id]) == MAX_SOCKETS
-    newest = await client.ws_connect("/chat/ws")
-    assert (await receive(newest))["type"] == "history"
+    newest, first = await open_tab(client)
+    assert first["type"] == "history"
     closed = await tabs[0].receive(timeout=5)
     assert closed.type is WSMsgType.CLOSE and closed.data == TOO_MANY_TABS
     assert len(channel.sockets[chat_id]) == MAX_SOCKETS

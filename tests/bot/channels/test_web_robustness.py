@@ -25,7 +25,7 @@ from bot.messages import OutgoingMessage
 from bot.server import Served, start
 from bot.settings import Settings
 from tests.bot.channels.conftest import Client
-from tests.bot.channels.webchat import Ticks, chat_of, keep_session, receive, texts
+from tests.bot.channels.webchat import Ticks, chat_of, keep_session, open_tab, receive, texts
 from tests.bot.channels.webchat import start as start_chat
 
 
@@ -67,8 +67,9 @@ async def test_lone_surrogates_are_dropped_and_the_words_are_stored_and_answered
 async def test_a_second_tab_gets_only_what_is_new(client: Client, server: TestServer) -> None:
     server.app[WEB_CHANNEL].clock = Ticks(step=10.0)  # never too fast for the frame rate limit
     await start_chat(client)
-    async with client.ws_connect("/chat/ws") as tab1, client.ws_connect("/chat/ws") as tab2:
-        await receive(tab1), await receive(tab2)
+    tab1, _ = await open_tab(client)
+    tab2, _ = await open_tab(client)
+    async with tab1, tab2:
         received: list[int] = []
         for i in range(30):
             await tab1.send_json({"type": "text", "id": f"t{i:03d}", "text": f"{i} " + "bla " * 700})

@@ -22,7 +22,7 @@ from bot.dialogs.dialog import Dialog
 from bot.messages import OutgoingMessage
 from bot.settings import Settings
 from tests.bot.channels.conftest import Client
-from tests.bot.channels.webchat import chat_of, keep_session, origin, receive, start, texts, ticket
+from tests.bot.channels.webchat import chat_of, cookie, keep_session, open_tab, origin, receive, start, texts, ticket
 
 PLANTED = "A" * 43  # well-formed, and known to whoever planted it
 SECRET = "mijn oom zit aan me"
@@ -33,10 +33,15 @@ def said(frame: dict[str, Any]) -> str:
 
 
 async def read_with(aiohttp_client: AiohttpClient, server: TestServer, token: str) -> dict[str, Any]:
-    """What another device with a copy of ``token`` sees when it opens the chat."""
+    """What another device with a copy of ``token`` sees when it opens the chat (nothing when it is closed)."""
     other = await aiohttp_client(server, headers={"Cookie": f"{COOKIE}={token}"})
     async with other.ws_connect("/chat/ws") as ws:
-        return await receive(ws)
+        first = await ws.receive(timeout=5)
+        if first.type is WSMsgType.CLOSE:  # a token replaced a moment ago: "come back", and it opens nothing
+            assert first.data == SESSION_CHANGED
+            return {"type": "closed", "messages": []}
+        frame: dict[str, Any] = first.json()
+        return frame
 
 
 async def test_a_planted_cookie_is_replaced_and_reads_nothing(
@@ -59,11 +64,11 @@ async def test_a_planted_cookie_is_replaced_and_reads_nothing(
 async def test_after_snel_weg_the_old_cookie_reads_nothing(
     aiohttp_client: AiohttpClient, client: Client, server: TestServer
 ) -> None:
-    token = await start(client)
-    other_tab = await client.ws_connect("/chat/ws")
-    await receive(other_tab)
+    await start(client)
+    other_tab, _ = await open_tab(client)
     await other_tab.send_json({"type": "text", "id": "s1", "text": SECRET})
     await receive(other_tab)
+    token = cookie(client)
     assert SECRET in said(await read_with(aiohttp_client, server, token))
     response = await client.post("/chat/leave", headers=origin(client))
     assert response.status == 204 and response.cookies[COOKIE]["max-age"] == "0"
@@ -77,18 +82,21 @@ async def test_after_snel_weg_the_old_cookie_reads_nothing(
 async def test_after_the_hand_off_the_old_token_no_longer_opens_the_chat(
     aiohttp_client: AiohttpClient, client: Client, server: TestServer
 ) -> None:
-    old = await start(client)
-    chat_id = await chat_of(server, old)
-    assert chat_id is not None
-    copy = await aiohttp_client(server, headers={"Cookie": f"{COOKIE}={old}"})
-    watching = await copy.ws_connect("/chat/ws")  # someone with a copy of the cookie, watching
-    assert "Ben je nu in gevaar?" in said(await receive(watching))
+    await start(client)
     async with client.ws_connect("/chat/ws") as ws:
         await receive(ws)
+        old = await keep_session(client, ws)  # the child's page, with the token it has now
+        chat_id = await chat_of(server, old)
+        assert chat_id is not None
+        copy = await aiohttp_client(server, headers={"Cookie": f"{COOKIE}={old}"})
+        watching = await copy.ws_connect("/chat/ws")  # someone with a copy of that cookie, watching
+        assert "Ben je nu in gevaar?" in said(await receive(watching))
         await ws.send_json({"type": "choice", "id": "h1", "key": "cmd:mens"})
         assert "Je staat in de wachtrij" in said(await receive(ws))
         rotated = await ticket(ws)
         closed = await watching.receive(timeout=5)
+        while closed.type is WSMsgType.TEXT:  # the watcher's own rotate frame (it connected), then the close
+            closed = await watching.receive(timeout=5)
         assert closed.type is WSMsgType.CLOSE and closed.data == SESSION_CHANGED
         assert await chat_of(server, old) is None, "the old token opens nothing from the hand-off on"
         response = await client.post("/chat/rotate", json={"ticket": rotated}, headers=origin(client))

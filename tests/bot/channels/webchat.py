@@ -52,6 +52,17 @@ async def keep_session(client: Client, ws: ClientWebSocketResponse, path: str = 
     return response.cookies[COOKIE].value
 
 
+async def open_tab(client: Client) -> tuple[ClientWebSocketResponse, dict[str, Any]]:
+    """Open a page of a stored chat as the page does: its first frame, then trade the ticket for the new cookie.
+
+    Every socket a known session opens gets a new token (``web_session``), so the browser's next tab needs it.
+    """
+    ws = await client.ws_connect("/chat/ws")
+    first = await receive(ws)
+    await keep_session(client, ws)
+    return ws, first
+
+
 async def start(client: Client) -> str:
     """Open the chat, tap Start (the conversation is stored) and keep the session; the token."""
     async with client.ws_connect("/chat/ws") as ws:
@@ -59,6 +70,11 @@ async def start(client: Client) -> str:
         await ws.send_json({"type": "choice", "id": "start01", "key": "opt:welkom:start"})
         assert texts(await receive(ws)) == ["Ben je nu in gevaar?"]
         return await keep_session(client, ws)
+
+
+def cookie(client: Client) -> str:
+    """The session token the client's cookie jar holds now."""
+    return client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
 
 
 async def chat_of(server: TestServer, token: str) -> str | None:

@@ -1,0 +1,208 @@
+"""The Telegram sender: delivers the outbox (``storage.outbox``) per chat in order, within Telegram's limits.
+
+Every message to a Telegram user is an outbox row written in the transaction of the turn or agent action that
+made it. This sender is the only way out, and the only retry layer (PTB's own rate limiter is not used):
+- per chat in order, one row after the other; different chats at the same time;
+- about ``OVERALL_PER_SECOND`` messages a second for the whole bot and, per private chat, a burst of
+  ``CHAT_BURST`` and then about one a second;
+- a 429 postpones the row (and so its chat) by ``retry_after``; a 5xx, a time-out or a network error by a
+  growing pause, at most ``ATTEMPTS`` times; a refusal (400, 403: the user blocked the bot) drops the row;
+- a row is deleted once Telegram took it. What can still happen: a crash after Telegram accepted a message
+  and before its row was deleted sends that one message again after the restart (at most one duplicate).
+- It runs in one worker of the deployment at a time (``storage.leader``), so the limits hold for all of them;
+  the others wait to take over. It looks for work when a turn commits rows here (``wake``) and every
+  ``POLL_SECONDS`` (rows written by another worker, rows whose pause is over).
+
+A new screen is sent before the keyboard it replaces is closed, so a crash in between leaves the old buttons
+(a tap on them is answered with the current question), never no buttons at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot, Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from bot.channels.telegram import limits
+from bot.channels.telegram.render import MAX_MESSAGE, CallbackKeys, sends, utf16_len
+from bot.logref import ref
+from bot.outbox import decode
+from storage.leader import Leadership
+from storage.models import utcnow
+from storage.outbox import OutboxStore, Pending
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+POLL_SECONDS = 1.0
+REFUSED = (BadRequest, Forbidden, InvalidToken, ChatMigrated)
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot, engine: AsyncEngine, keys: CallbackKeys) -> None:
+        self.bot = bot
+        self.store = OutboxStore(engine)
+        self.keys = keys
+        self.leader = Leadership(engine, "telegram-sender")
+        self.overall = AsyncLimiter(limits.OVERALL_PER_SECOND, 1.0)
+        self.chat_limits = limits.ChatLimits()
+        self.live: dict[str, int] = {}  # chat → the message whose keyboard is the current screen
+        self._wake = asyncio.Event()
+        self._chats: dict[str, asyncio.Task[None]] = {}
+        self._finished: set[str] = set()  # chats whose sending ended during this round's read
+
+    def wake(self) -> None:
+        """New rows were committed: look now, not at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled (the app's cleanup stops it)."""
+        while True:
+            self._wake.clear()
+            try:
+                if await self.leader.held():
+                    await self._round()
+            except Exception as exc:  # the database away: one line, and try again at the next poll
+                logger.warning("telegram sender: outbox not read (%s); trying again", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Let the chats being sent finish (up to ``grace`` seconds); what is left stays in the outbox."""
+        pending = set(self._chats.values())
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=grace)
+            for task in late:
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.leader.release()
+
+    async def settle(self, within: float = 60.0) -> None:
+        """Wait until nothing is left to send (tests; a drain before a planned stop)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self._chats or await self.store.backlog(CHANNEL):
+            if loop.time() > deadline:
+                raise TimeoutError("the Telegram outbox did not empty")
+            self.wake()
+            await asyncio.sleep(0.02)
+
+    async def _round(self) -> None:
+        self._finished = set()
+        due = await self.store.due(CHANNEL, utcnow())
+        chats: dict[str, list[Pending]] = {}
+        for row in due:
+            # A chat being sent, or finished while we read (our rows of it may be sent already): next round.
+            if row.chat_id not in self._chats and row.chat_id not in self._finished:
+                chats.setdefault(row.chat_id, []).append(row)
+        for chat_id, rows in chats.items():
+            task = asyncio.create_task(self._send_chat(chat_id, rows), name=f"telegram-send-{ref(chat_id)}")
+            self._chats[chat_id] = task
+            task.add_done_callback(lambda _task, chat=chat_id: self._done(chat))  # type: ignore[misc]
+
+    def _done(self, chat_id: str) -> None:
+        self._chats.pop(chat_id, None)
+        self._finished.add(chat_id)
+        self.wake()  # rows that came in for this chat meanwhile
+
+    async def _send_chat(self, chat_id: str, rows: list[Pending]) -> None:
+        try:
+            for row in rows:
+                batch = [r for r in rows if r.batch == row.batch]  # the turn's context rides on its first row
+                if not await self._send_row(chat_id, row, first=row.context is not None, batch=batch):
+                    return  # postponed: the chat's later rows wait behind it
+        except Exception:
+            logger.exception("telegram sender: chat %s stopped; its rows stay in the outbox", ref(chat_id))
+
+    async def _send_row(self, chat_id: str, row: Pending, *, first: bool, batch: list[Pending]) -> bool:
+        """Send one row; True when the chat may go on (sent or dropped), False when it must wait."""
+        message = decode(row.payload)
+        new_live: int | None = None
+        try:
+            for piece in sends(message, self.keys):
+                async with self.overall, self.chat_limits.of(chat_id):
+                    sent = await self.bot.send_message(
+                        int(chat_id), piece.text, reply_markup=piece.markup, entities=piece.entities or None
+                    )
+                if piece.markup is not None:
+                    new_live = sent.message_id
+        except RetryAfter as exc:
+            wait = limits.retry_seconds(exc)
+            logger.info("telegram asked to wait %.0f s before chat %s", wait, ref(chat_id))
+            await self.store.later(row.id, utcnow() + timedelta(seconds=wait))
+            return False
+        except REFUSED as exc:
+            logger.error("message of batch %s not delivered to chat %s: refused (%s)", row.batch, ref(chat_id), exc)
+            await self.store.done(row.id)
+            return True
+        except NetworkError as exc:  # 5xx, time-outs, connection errors (BadRequest is caught above)
+            if row.attempts + 1 >= limits.ATTEMPTS:
+                logger.error(
+                    "message of batch %s not delivered to chat %s after %d tries",
+                    row.batch,
+                    ref(chat_id),
+                    limits.ATTEMPTS,
+                )
+                await self.store.done(row.id)
+                return True
+            pause = limits.FIRST_PAUSE * 2**row.attempts
+            logger.warning("send to chat %s failed (%s); again in %.0f s", ref(chat_id), type(exc).__name__, pause)
+            await self.store.later(row.id, utcnow() + timedelta(seconds=pause))
+            return False
+        except TelegramError as exc:
+            logger.error("message of batch %s not delivered to chat %s: %s", row.batch, ref(chat_id), exc)
+            await self.store.done(row.id)
+            return True
+        await self.store.done(row.id)
+        if first:
+            await self._close_old(chat_id, row.context or {}, batch)
+        if new_live is not None:
+            self.live[chat_id] = new_live
+        return True
+
+    async def _close_old(self, chat_id: str, context: dict[str, Any], batch: list[Pending]) -> None:
+        """After the first message of a new answer: mark the tapped button, take the old keyboard away.
+
+        A tap on the live keyboard shows the chosen label under its question; an answer without buttons leaves
+        the keyboard live when the turn said so (``keep``), or for a note on an edit or crisis help.
+        """
+        messages = [decode(r.payload) for r in batch]
+        buttons = any(m.options or m.actions for m in messages)
+        keep = context.get("keep")
+        if keep is None:
+            keep = not buttons and (bool(context.get("edited")) or all(m.kind == "crisis" for m in messages))
+        live = None if keep else self.live.pop(chat_id, None)
+        tapped = context.get("tapped")
+        if isinstance(tapped, dict) and isinstance(tapped.get("message_id"), int):
+            label = tapped.get("label") if tapped["message_id"] == live else None
+            await self._close(chat_id, tapped["message_id"], tapped.get("text"), label)
+        if live is not None and (not isinstance(tapped, dict) or tapped.get("message_id") != live):
+            await self._close(chat_id, live)
+
+    async def _close(self, chat_id: str, message_id: int, text: str | None = None, label: str | None = None) -> None:
+        """Take the buttons off a message (one try: an old keyboard left is harmless)."""
+        edited = f"{text}\n\n→ {label}" if text and label else None
+        try:
+            async with self.overall:
+                if edited is not None and utf16_len(edited) <= MAX_MESSAGE:
+                    await self.bot.edit_message_text(edited, int(chat_id), message_id, reply_markup=None)
+                else:
+                    await self.bot.edit_message_reply_markup(int(chat_id), message_id, reply_markup=None)
+        except TelegramError as exc:
+            logger.debug("keyboard of message %s in chat %s not closed: %s", message_id, ref(chat_id), exc)
+
+
+def tapped_context(message: Message | None, data: str | None, label: str | None) -> dict[str, Any]:
+    """What the sender needs to mark a tapped button: the message, its text and the label (no user words)."""
+    if message is None:
+        return {}
+    return {"tapped": {"message_id": message.message_id, "text": message.text, "label": label, "data": data}}

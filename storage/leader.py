@@ -1,0 +1,55 @@
+"""One worker at a time: a job that must run once for the whole deployment (the Telegram sender, housekeeping).
+
+On PostgreSQL the leader holds a session advisory lock on a connection of its own; when that connection
+breaks, PostgreSQL lets the lock go and another worker takes over on its next try. SQLite runs one process,
+which always leads.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+logger = logging.getLogger(__name__)
+
+
+class Leadership:
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
+        self.engine = engine
+        self.name = name
+        self._conn: AsyncConnection | None = None
+        self.postgres = engine.dialect.name == "postgresql"
+
+    async def held(self) -> bool:
+        """Whether this process leads now: keeps the lock while its connection lives, else tries to take it."""
+        if not self.postgres:
+            return True
+        try:
+            if self._conn is not None:
+                await self._conn.execute(text("SELECT 1"))
+                return True
+            conn = await self.engine.connect()
+            taken = await conn.scalar(
+                text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), {"key": f"leader:{self.name}"}
+            )
+            await conn.commit()
+            if not taken:
+                await conn.close()
+                return False
+            self._conn = conn
+            logger.info("this worker now runs %s", self.name)
+            return True
+        except Exception as exc:
+            logger.warning("%s: lost the database (%s); another worker may take over", self.name, type(exc).__name__)
+            await self.release()
+            return False
+
+    async def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.close()  # the session ends: PostgreSQL releases its advisory locks
+            except Exception as exc:
+                logger.debug("%s: closing the leader's connection failed: %s", self.name, type(exc).__name__)

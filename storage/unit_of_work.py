@@ -1,0 +1,114 @@
+"""One turn, one transaction: the delivery id, the conversation's lock, every write, then the effects.
+
+    async with turns.open(channel, chat_id, delivery_id) as work:
+        if work.duplicate: return            # seen before, here or in another worker: nothing to do
+        conversation = await work.load()
+        ...                                  # step; writes go through ``work`` (its connection)
+        await work.save(conversation, lines, events)
+        await work.send(...)                 # outbox rows, same transaction
+        work.after_commit(publish)           # live events: only once the turn is committed
+    # committed here; then the effects run
+
+In order: this process's lock for the conversation (``KeyedLocks``: first come, first served, and the only
+lock SQLite needs, which runs one process), BEGIN, the delivery id (a conflict means a duplicate, also across
+workers and after a restart), on PostgreSQL ``pg_advisory_xact_lock`` on the conversation's key (held until
+COMMIT, so two workers take turns and the second reads what the first wrote). Agent actions open the same
+unit on the conversation they change. When anything raises, nothing of the turn is kept, the delivery id
+neither, so a redelivery is processed as new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage import outbox
+from storage.handoffs import HandoffStore
+from storage.locks import KeyedLocks
+from storage.models import Conversation, MonitoringEvent
+from storage.repository import Line, claim_delivery, load_conversation, write_step
+
+logger = logging.getLogger(__name__)
+
+Effect = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    """The open transaction of one turn on one conversation."""
+
+    def __init__(self, conn: AsyncConnection, engine: AsyncEngine, channel: str, chat_id: str) -> None:
+        self.conn = conn
+        self.channel = channel
+        self.chat_id = chat_id
+        self.handoffs = HandoffStore(engine, conn)
+        self.duplicate = False
+        self.effects: list[Effect] = []
+        self.outboxes: set[str] = set()  # channels this unit wrote outbox rows for
+
+    async def load(self) -> Conversation | None:
+        return await load_conversation(self.conn, self.channel, self.chat_id)
+
+    async def save(
+        self, conversation: Conversation, lines: Sequence[Line] = (), events: Sequence[MonitoringEvent] = ()
+    ) -> None:
+        await write_step(self.conn, conversation, lines, events)
+
+    async def send(
+        self,
+        channel: str,
+        chat_id: str,
+        conversation_id: int | None,
+        batch: str,
+        payloads: Sequence[dict[str, Any]],
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        """Outbox rows for a chat, committed with the turn (the sender delivers them after)."""
+        await outbox.add(self.conn, channel, chat_id, conversation_id, batch, payloads, context)
+        self.outboxes.add(channel)
+
+    def after_commit(self, effect: Effect) -> None:
+        """Run ``effect`` once the turn is committed (never when it is rolled back)."""
+        self.effects.append(effect)
+
+
+class Turns:
+    """Opens units of work; one per database, shared by the engine and the helpdesk."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.locks = KeyedLocks()
+        self.postgres = engine.dialect.name == "postgresql"
+        self.senders: dict[str, Callable[[], None]] = {}  # channel → wakes its sender when rows were committed
+
+    @asynccontextmanager
+    async def open(self, channel: str, chat_id: str, delivery_id: str | None = None) -> AsyncIterator[UnitOfWork]:
+        async with self.locks.hold((channel, chat_id)):
+            async with self.engine.begin() as conn:
+                work = UnitOfWork(conn, self.engine, channel, chat_id)
+                if delivery_id is not None and not await claim_delivery(conn, channel, delivery_id):
+                    work.duplicate = True
+                elif self.postgres:
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"conversation:{channel}:{chat_id}"},
+                    )
+                yield work
+            for channel in work.outboxes:
+                wake = self.senders.get(channel)
+                if wake is not None:
+                    wake()
+            await run_effects(work.effects)
+
+
+async def run_effects(effects: Sequence[Effect]) -> None:
+    """After the commit: each effect runs; one that fails is logged and the others still run."""
+    for effect in effects:
+        try:
+            await effect()
+        except Exception:
+            logger.exception("an effect after a committed turn failed (the turn itself is saved)")
