@@ -12,6 +12,7 @@ The translation routes answer 404, and send nothing anywhere, while ``translatio
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -75,6 +76,19 @@ def _text(request: web.Request, key: str = "text") -> str:
     return str(request[FIELDS].get(key, ""))
 
 
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+def _message_id(request: web.Request) -> str | None:
+    """The id the console made for this message (a resend after an error carries the same one), if any."""
+    value = request[FIELDS].get("message_id")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not MESSAGE_ID.fullmatch(value):
+        raise web.HTTPBadRequest(text="message_id: 8 to 40 letters, digits, _ or -")
+    return value
+
+
 @_handoff_action
 async def claim(request: web.Request, handoff_id: int) -> web.Response:
     """Take a waiting conversation; exactly one of two agents clicking at once gets it."""
@@ -91,7 +105,9 @@ async def claim(request: web.Request, handoff_id: int) -> web.Response:
 @_handoff_action
 async def reply(request: web.Request, handoff_id: int) -> web.Response:
     """Send the agent's message to the user."""
-    sent = await request.config_dict[HELPDESK].reply(request[AGENT], handoff_id, _text(request))
+    sent = await request.config_dict[HELPDESK].reply(
+        request[AGENT], handoff_id, _text(request), message_id=_message_id(request)
+    )
     if not sent:
         return web.json_response({"ok": False, "error": "Typ eerst een bericht."}, status=400)
     await _audit(request, handoff_id, "reply")
@@ -111,7 +127,7 @@ async def canned(request: web.Request, handoff_id: int) -> web.Response:
         raise NotYours(handoff_id)
     with desk.i18n.use(conversation.locale):
         text = chosen.translated()
-    sent = await desk.reply(request[AGENT], handoff_id, text, original=chosen.text)
+    sent = await desk.reply(request[AGENT], handoff_id, text, original=chosen.text, message_id=_message_id(request))
     await _audit(request, handoff_id, "reply")
     return web.json_response({"ok": True, "text": sent})
 
@@ -127,7 +143,9 @@ async def reply_translated(request: web.Request, handoff_id: int) -> web.Respons
     if live.conversation.locale == SOURCE_LOCALE:
         error = "Deze gebruiker praat Nederlands: verstuur je bericht gewoon."
         return web.json_response({"ok": False, "error": error}, status=400)
-    sent = await desk.reply_translated(request[AGENT], handoff_id, _text(request), translator.translate)
+    sent = await desk.reply_translated(
+        request[AGENT], handoff_id, _text(request), translator.translate, message_id=_message_id(request)
+    )
     if not sent:
         return web.json_response({"ok": False, "error": "Typ eerst een bericht."}, status=400)
     await _audit(request, handoff_id, "reply_translated")

@@ -117,3 +117,25 @@ async def test_web_chat_user_and_agent_talk_both_ways(
         await chat.send_json({"type": "choice", "id": "w4", "key": "cmd:opnieuw"})
         assert "Hoi, ik ben de Wegwijzer." in web_texts(await web_receive(chat, "messages"))[0]
         await ws.close()
+
+
+async def test_an_agent_message_sent_again_after_an_error_reaches_the_user_once(
+    telegram: TelegramHarness, aiohttp_client: AiohttpClient
+) -> None:
+    """Found in review: a resend after an error (the agent did not see "ok") gave the user the message twice."""
+    server = telegram.client.server
+    await add_agent(server, "anna")  # type: ignore[arg-type]
+    console = await aiohttp_client(server)
+    csrf = await logged_in(console, "anna")
+    await telegram.say(CHAT, "/start")
+    await telegram.say(CHAT, "mens")
+    assert (await post(console, "/console/h/1/claim", csrf)).status == 200
+    words = "Hoi, ik ben Anna. Ben je nu veilig?"
+    for _attempt in range(3):  # the console sends the same message id until it hears "ok"
+        response = await post(console, "/console/h/1/reply", csrf, text=words, message_id="msg-4f2a9c1e")
+        assert response.status == 200
+    assert (await post(console, "/console/h/1/reply", csrf, text=words, message_id="x")).status == 400
+    await telegram.settle()
+    assert telegram.api.texts(CHAT).count(f"Anna:\n{words}") == 1
+    page = await (await console.get("/console/c/1")).text()
+    assert page.count(words) == 1

@@ -337,11 +337,20 @@
     });
     const text = document.getElementById("reply-text");
     const reply = document.getElementById("reply");
+    // One id per message, kept while it is sent again after an error: the server delivers it once.
+    let pending = null;
+    function messageId() {
+      if (!pending || pending.text !== text.value) {
+        const bytes = crypto.getRandomValues(new Uint8Array(12));
+        pending = { text: text.value, id: Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") };
+      }
+      return pending.id;
+    }
     reply.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (!text.value.trim()) return;
-      const answer = await post("/console/h/" + handoff + "/reply", { text: text.value });
-      if (answer) text.value = "";
+      const answer = await post("/console/h/" + handoff + "/reply", { text: text.value, message_id: messageId() });
+      if (answer) { text.value = ""; pending = null; }
       text.focus();
     });
     text.addEventListener("keydown", (event) => {
@@ -373,9 +382,11 @@
       sendTranslated.addEventListener("click", async () => {
         if (!text.value.trim()) { toast("Typ eerst een bericht.", true); return; }
         sendTranslated.disabled = true;
-        const answer = await post("/console/h/" + handoff + "/reply-translated", { text: text.value });
+        const answer = await post("/console/h/" + handoff + "/reply-translated", {
+          text: text.value, message_id: messageId(),
+        });
         sendTranslated.disabled = false;
-        if (answer) text.value = "";
+        if (answer) { text.value = ""; pending = null; }
         text.focus();
       });
     }
