@@ -9,7 +9,7 @@ LOCK   := requirements.lock
 UV_VERSION        := 0.13.9
 PIP_AUDIT_VERSION := 2.10.1
 
-.PHONY: install run test test-fuzz lint typecheck locales compile-locales extract-messages bench clean axe lock audit
+.PHONY: install run test test-fuzz test-faults lint typecheck locales compile-locales extract-messages bench clean axe lock audit
 
 ## Every dependency (runtime and the test extra) at the exact version and hashes of $(LOCK); then the project
 ## itself without dependencies. `pip check` fails when pyproject.toml asks for something the lock lacks.
@@ -82,14 +82,18 @@ typecheck: install
 
 ## Install, lint, type-check and run every test (needs PostgreSQL on 127.0.0.1:5432, see README).
 test: compile-locales lint typecheck $(AXE)
-	$(BIN)/pytest -q --ignore-glob='*_fuzz.py'
-	$(MAKE) test-fuzz
+	$(BIN)/pytest -q --ignore=tests/faults
 
-## The hypothesis fuzz tests (webhook bodies, web-chat frames, console forms) in a pytest process of their own:
-## in one process with the Telegram polling tests, a polling test's teardown hangs (under investigation).
+## Only the hypothesis fuzz tests (webhook bodies, web-chat frames, console forms); `make test` runs them too.
 test-fuzz: install
 	$(BIN)/pytest -q tests/bot/channels/test_telegram_fuzz.py tests/bot/channels/test_web_fuzz.py \
 		tests/console/test_console_fuzz.py
+
+## The kill -9 fault harness (tests/faults/): `wegwijzer serve` killed and restarted 22 times under Telegram, web-chat
+## and agent load, on SQLite and on PostgreSQL (127.0.0.1:5432); prints the counts (also in test-artifacts/faults-*.txt).
+## About 6 minutes. WEGWIJZER_FAULT_KILLS=N for another number, WEGWIJZER_FAULT_SEED=S to repeat a run's randomness.
+test-faults: compile-locales
+	$(BIN)/pytest -q -s tests/faults
 
 ## axe-core for the web chat's accessibility test, from the npm registry (the browser tests need Chromium too).
 $(AXE):

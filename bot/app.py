@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import console, http_bodies, http_headers
+from bot import console, http_bodies, http_headers, shutdown
 from bot.abuse import CLIENT_LIMITS, client_limits
 from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE, TURNS
 from bot.channels import telegram
@@ -28,8 +28,10 @@ from bot.helpdesk.gate import HelpdeskGate
 from bot.helpdesk.hours import OpeningHours
 from bot.hub import ChannelHub
 from bot.i18n import I18n, MissingCatalog
+from bot.live_relay import live_relay
 from bot.settings import Settings, SettingsError, env_name
 from storage.database import create_engine
+from storage.leader import Leadership
 from storage.limit_counters import LimitCounterStore
 from storage.models import utcnow
 from storage.repository import ConversationStore
@@ -63,12 +65,14 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
         settings.limits_secret,
     )
     http_bodies.setup(app, settings.http_body_timeout_seconds)  # every body we read: in on time or 408
+    shutdown.setup(app, settings.shutdown_grace_seconds)  # a stop: no new work, what is in flight finishes
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_helpdesk)
     app.cleanup_ctx.append(_engine)
     app.cleanup_ctx.append(_housekeeping)
     app.router.add_get("/healthz", healthz)
     web_chat.setup(app)  # the chat page at "/", /embed, /chat/ws
+    app.cleanup_ctx.append(live_relay)  # PostgreSQL: live events to and from the other workers
     telegram.setup(app)  # the webhook route and the bot, when TELEGRAM_TOKEN is set
     console.setup(app)  # the agents' console under /console/
     http_headers.setup(app)  # last: fills in the security headers the parts above did not set
@@ -130,15 +134,27 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
     """Forget old delivery ids now and then (channels only redeliver recent updates), unused web tickets, and
     limit counters that no longer count."""
 
+    leader = Leadership(app[DATABASE], "housekeeping")  # one worker of the deployment prunes
+
     async def prune_forever() -> None:
+        from storage.retention import purge
+
+        purged_at: float | None = None  # retention (storage/retention.py): at most once a day, per leader
         while True:
             try:
+                if not await leader.held():
+                    await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())
+                    continue
                 pruned = await app[STORE].prune_processed(utcnow() - PROCESSED_IDS_KEPT)
                 logger.debug("pruned %d old delivery ids", pruned)
                 pruned = await WebSessionStore(app[DATABASE]).prune(utcnow())
                 logger.debug("pruned %d web sessions whose ticket ran out", pruned)
+                await app[web_chat.WEB_CHANNEL].sessions.expire_idle()  # idle ones: nothing opens them again
                 pruned = await LimitCounterStore(app[DATABASE]).prune(round(time.time() * 1000))
                 logger.debug("pruned %d limit counters that no longer count", pruned)
+                if purged_at is None or time.monotonic() - purged_at >= timedelta(days=1).total_seconds():
+                    await purge(app[DATABASE], app[SETTINGS].retention_days, app[SETTINGS].audit_retention_days)
+                    purged_at = time.monotonic()
             except Exception:
                 logger.exception("pruning delivery ids failed; trying again later")
             await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())
@@ -148,13 +164,14 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    await leader.release()
 
 
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers, 503 when it does not."""
     try:
         await request.app[STORE].ping()
-    except Exception:
-        logger.exception("health check: database unreachable")
+    except Exception as exc:  # one line, no traceback: an outage would fill the log at every probe
+        logger.warning("health check: database unreachable (%s)", type(exc).__name__)
         return web.json_response({"status": "error", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok", "tree": request.app[DIALOG].version})

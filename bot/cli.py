@@ -9,8 +9,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from bot import purge_cli
 from bot.console import commands as console_commands
 from bot.dialogs import cli as dialog_commands
+from bot.helpdesk import cli as lifecycle_commands
 from bot.safety import cli as crisis_commands
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -61,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     console_commands.register(commands)
     dialog_commands.register(commands)
     crisis_commands.register(commands)
+    lifecycle_commands.register(commands)
+    purge_cli.register(commands)
     return parser
 
 

@@ -68,6 +68,7 @@ class Engine:
             if conversation is None:
                 conversation = self._new(message)
             turn = Turn(conversation, client=message.client, work=work)
+            turn.handoff = await self.handoff.current(turn)
             with self.i18n.use(conversation.locale):
                 await self._step(turn, message, is_new)
             await work.save(conversation, turn.lines, turn.events)
@@ -76,7 +77,7 @@ class Engine:
                 payloads = [encode(m) for m in turn.out]
                 await work.send(message.channel, message.chat_id, conversation.id, batch, payloads, message.context)
             logger.debug("conversation %s now at %s", conversation.id, conversation.state)
-            return Reply(turn.out)
+            return Reply(turn.out, handed_over=turn.handed_over)
 
     async def welcome(self, channel: str, chat_id: str, locale_hint: str | None = None) -> list[OutgoingMessage]:
         """The first answer a new conversation gets, without storing anything (for a page that only looks).
@@ -156,7 +157,7 @@ class Engine:
         logger.info("conversation %s: crisis words (%s) in state %s", conversation.id, turn.crisis, conversation.state)
         turn.count("crisis", turn.crisis.value)
         conversation.facts = {**conversation.facts, "crisis": turn.crisis.value}  # a later hand-off goes first
-        with_a_person = conversation.status in ("queued", "live")
+        with_a_person = turn.handoff is not None
         turn.say(*crisis_help(self.dialog, turn.crisis, offer_person=not with_a_person))
 
     def _means_something(self, message: IncomingMessage, text: str | None) -> bool:

@@ -17,7 +17,7 @@ from bot.i18n import _
 from bot.messages import IncomingMessage, OutgoingMessage
 from bot.safety.help import emergency_numbers
 from bot.turn import Turn
-from storage.models import utcnow
+from storage.models import Handoff, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,9 @@ class HandoffGate(Protocol):
 
     async def where(self, turn: Turn) -> bool:
         """If the conversation is with a person (or waits for one), say so and return True."""
+
+    async def current(self, turn: Turn) -> Handoff | None:
+        """The conversation's open request for a person (queued or live), read inside the turn."""
 
 
 class RecordingHandoff:
@@ -61,3 +64,6 @@ class RecordingHandoff:
 
     async def where(self, turn: Turn) -> bool:
         return False
+
+    async def current(self, turn: Turn) -> Handoff | None:
+        return None

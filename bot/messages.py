@@ -109,3 +109,4 @@ class Reply:
 
     messages: list[OutgoingMessage] = field(default_factory=list)
     duplicate: bool = False
+    handed_over: bool = False  # this message put the conversation in the queue for a person

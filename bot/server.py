@@ -7,6 +7,10 @@ headers within ``http_header_timeout_seconds`` of connecting; after that request
 (counted from the end of each response, not reset by a trickle of bytes) bounds the next one.
 
 There is no access log: it would write every client's address (see README "Privacy").
+
+``serve`` stops gracefully on SIGTERM or SIGINT (``bot.shutdown``): the listening socket closes first, then
+aiohttp's runner gives the requests in flight ``shutdown_grace_seconds`` (its ``shutdown_timeout``) and runs
+the app's ``on_shutdown`` and ``cleanup_ctx``; the process then exits 0.
 """
 
 from __future__ import annotations
@@ -89,14 +93,19 @@ class Served:
         return port
 
     async def stop(self) -> None:
+        """Refuse new connections, then aiohttp's graceful shutdown: in-flight requests finish (bot/shutdown.py)."""
         self.listening.close()
-        await self.listening.wait_closed()
         await self.runner.cleanup()
 
 
 async def start(app: web.Application, settings: Settings, host: str | None = None, port: int | None = None) -> Served:
     """Start serving ``app`` on ``host``:``port`` (the settings' by default; port 0: any free port)."""
-    runner = web.AppRunner(app, access_log=None, keepalive_timeout=settings.http_keepalive_seconds)
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        keepalive_timeout=settings.http_keepalive_seconds,
+        shutdown_timeout=settings.shutdown_grace_seconds,  # requests in flight at a stop (bot/shutdown.py)
+    )
     await runner.setup()
     server = runner.server
     assert server is not None
@@ -126,5 +135,6 @@ def serve(app: web.Application, settings: Settings) -> None:
             await stopped.wait()
         finally:
             await served.stop()
+        logger.info("stopped")
 
     asyncio.run(until_stopped())

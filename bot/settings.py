@@ -62,10 +62,13 @@ class Settings(BaseModel):
     web_handoffs_per_hour: int = Field(ge=1, le=10_000)
     web_sockets_per_address: int = Field(ge=1, le=100_000)
     web_transcript_max_lines: int = Field(ge=10, le=1_000_000)
+    web_session_idle_minutes: int = Field(ge=1, le=7 * 24 * 60)  # bot/channels/web_session.py
     # The HTTP server (bot/server.py): a client that is too slow with its request is cut off.
     http_header_timeout_seconds: float = Field(gt=0, le=300)
     http_keepalive_seconds: float = Field(gt=0, le=3600)
     http_body_timeout_seconds: float = Field(gt=0, le=300)  # a request body must be in within this (bot/http_bodies.py)
+    # A stop (SIGTERM): how long the requests and sends in flight may take to finish (bot/shutdown.py).
+    shutdown_grace_seconds: float = Field(gt=0, le=600)
     # The key of the HMAC that turns client addresses into the limits' keys (bot/abuse.py); "" = random per process.
     limits_secret: str = Field(max_length=256)
     # Chat-ondersteuning (bot/helpdesk, bot/console): see config/default.toml for the meaning of each.
@@ -81,6 +84,9 @@ class Settings(BaseModel):
     console_trusted_proxies: tuple[str, ...]
     # Machine translation for agents (bot/console/translator.py): a self-hosted LibreTranslate, or "" for off.
     translation_url: str
+    # Retention (storage/retention.py): conversations and the audit are deleted after this many days.
+    retention_days: int = Field(ge=1, le=3650)
+    audit_retention_days: int = Field(ge=1, le=3650)
     # Telegram channel (bot/channels/telegram): see config/default.toml.
     telegram_polling: bool
     telegram_webhook_path: str

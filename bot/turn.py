@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.messages import OutgoingMessage
 from bot.safety.crisis import CrisisKind
-from storage.models import Conversation, MonitoringEvent
+from storage.models import Conversation, Handoff, MonitoringEvent
 from storage.repository import Line
 from storage.unit_of_work import UnitOfWork
 
@@ -20,6 +20,8 @@ class Turn:
     crisis: CrisisKind | None = None  # danger found in the user's words this turn (the hand-off flags it)
     client: str | None = None  # ``IncomingMessage.client``: for limits per client only, never stored
     work: UnitOfWork | None = None  # the turn's transaction; None for a welcome that stores nothing
+    handoff: Handoff | None = None  # the open request for a person (queued or live), if any: its status is the truth
+    handed_over: bool = False  # this turn asked for a person and the request was queued
 
     @property
     def unit(self) -> UnitOfWork:

@@ -2,7 +2,7 @@
 
 Every change of a hand-off is one conditional UPDATE (``… WHERE status = 'queued' AND agent_id IS NULL``)
 whose row count says whether it happened, so it holds across processes and on SQLite and PostgreSQL alike.
-``conversations.status`` mirrors the hand-off in the same transaction, for the engine's fast path.
+Which change may happen from which status is declared once in ``storage.handoff_lifecycle``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from storage import handoff_lifecycle as lifecycle
 from storage.models import Agent, AgentNote, Conversation, Handoff, MonitoringEvent, TranscriptEntry, utcnow
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ NOTES: Table = AgentNote.__table__  # type: ignore[attr-defined]
 TRANSCRIPT: Table = TranscriptEntry.__table__  # type: ignore[attr-defined]
 EVENTS: Table = MonitoringEvent.__table__  # type: ignore[attr-defined]
 
-OPEN = ("queued", "live")
+OPEN = lifecycle.OPEN
 PRIORITY_CRISIS = 2
 PRIORITY_LEFT_MESSAGE = 1
 PRIORITY_NORMAL = 0
@@ -110,10 +111,10 @@ class HandoffStore:
         return None if row is None else Handoff(**row._mapping)
 
     async def create(self, handoff: Handoff) -> Handoff:
+        handoff.status = lifecycle.destination("ask")
         values = handoff.model_dump(exclude={"id"})
         async with self._write() as conn:
             handoff.id = await conn.scalar(insert(HANDOFFS).values(**values).returning(HANDOFFS.c.id))
-            await _mirror(conn, handoff.id, "queued")
         return handoff
 
     async def count_message(self, handoff_id: int) -> int:
@@ -211,9 +212,9 @@ class HandoffStore:
         now = now or utcnow()
         return await self._change(
             handoff_id,
-            and_(HANDOFFS.c.status == "queued", HANDOFFS.c.agent_id.is_(None)),
-            {"status": "live", "agent_id": agent_id, "claimed_at": now, "agent_seen_at": now},
-            "live",
+            "claim",
+            HANDOFFS.c.agent_id.is_(None),
+            {"agent_id": agent_id, "claimed_at": now, "agent_seen_at": now},
         )
 
     async def mark_crisis(self, handoff_id: int) -> bool:
@@ -231,17 +232,12 @@ class HandoffStore:
     ) -> bool:
         """Give a live conversation to another agent (``from_agent`` None: whoever has it, for an admin)."""
         return await self._change(
-            handoff_id,
-            _live_with(from_agent),
-            {"agent_id": to_agent, "agent_seen_at": now or utcnow()},
-            "live",
+            handoff_id, "transfer", _with(from_agent), {"agent_id": to_agent, "agent_seen_at": now or utcnow()}
         )
 
     async def requeue(self, handoff_id: int, from_agent: int | None) -> bool:
         """Put a live conversation back in the queue, at the place its first request earned."""
-        return await self._change(
-            handoff_id, _live_with(from_agent), {"status": "queued", "agent_id": None, "agent_seen_at": None}, "queued"
-        )
+        return await self._change(handoff_id, "requeue", _with(from_agent), {"agent_id": None, "agent_seen_at": None})
 
     async def end(
         self,
@@ -250,11 +246,15 @@ class HandoffStore:
         outcome: str,
         note: str | None = None,
         now: datetime | None = None,
+        trigger: str | None = None,
     ) -> bool:
-        """Close a hand-off with an outcome code; an open one (queued or live) when ``from_agent`` is None."""
-        condition = HANDOFFS.c.status.in_(OPEN) if from_agent is None else _live_with(from_agent)
-        values = {"status": "ended", "ended_at": now or utcnow(), "outcome": outcome, "outcome_note": note}
-        return await self._change(handoff_id, condition, values, "bot")
+        """Close a hand-off with an outcome code: the agent's ``end`` of a live one (``from_agent``), else ``trigger``
+
+        (default: ``user_left`` when ``from_agent`` is None; see ``storage.handoff_lifecycle`` for what each may end).
+        """
+        trigger = trigger or ("end" if from_agent is not None else "user_left")
+        values = {"ended_at": now or utcnow(), "outcome": outcome, "outcome_note": note}
+        return await self._change(handoff_id, trigger, _with(from_agent), values)
 
     async def stale(self, cutoff: datetime) -> list[Handoff]:
         """Live hand-offs whose agent has not been seen since ``cutoff`` (their console is gone)."""
@@ -269,12 +269,8 @@ class HandoffStore:
     async def requeue_if_stale(self, handoff: Handoff, cutoff: datetime) -> bool:
         """Back to the queue, unless the agent came back since ``stale`` looked."""
         assert handoff.id is not None
-        condition = and_(
-            HANDOFFS.c.status == "live", HANDOFFS.c.agent_id == handoff.agent_id, HANDOFFS.c.agent_seen_at < cutoff
-        )
-        return await self._change(
-            handoff.id, condition, {"status": "queued", "agent_id": None, "agent_seen_at": None}, "queued"
-        )
+        condition = and_(HANDOFFS.c.agent_id == handoff.agent_id, HANDOFFS.c.agent_seen_at < cutoff)
+        return await self._change(handoff.id, "agent_gone", condition, {"agent_id": None, "agent_seen_at": None})
 
     async def touch(self, agent_id: int, now: datetime | None = None) -> None:
         """The agent's console is there: keep their live conversations from going back to the queue."""
@@ -317,21 +313,20 @@ class HandoffStore:
         async with self._write() as conn:
             await conn.execute(insert(EVENTS).values(**event.model_dump(exclude={"id"})))
 
-    async def _change(self, handoff_id: int, condition: Any, values: dict[str, Any], mirror: str) -> bool:
+    async def _change(self, handoff_id: int, trigger: str, condition: Any, values: dict[str, Any]) -> bool:
+        """Fire ``trigger`` of the lifecycle: one conditional UPDATE from the states it may leave."""
+        allowed = HANDOFFS.c.status.in_(lifecycle.sources(trigger))
+        values = {**values, "status": lifecycle.destination(trigger)}
         async with self._write() as conn:
-            result = await conn.execute(update(HANDOFFS).where(HANDOFFS.c.id == handoff_id, condition).values(**values))
-            changed = result.rowcount == 1
-            if changed:
-                await _mirror(conn, handoff_id, mirror)
-        return changed
+            result = await conn.execute(
+                update(HANDOFFS).where(HANDOFFS.c.id == handoff_id, allowed, condition).values(**values)
+            )
+        changed = result.rowcount == 1
+        if changed:
+            logger.debug("hand-off %s: %s", handoff_id, trigger)
+        return bool(changed)
 
 
-def _live_with(agent_id: int | None) -> Any:
-    if agent_id is None:
-        return HANDOFFS.c.status == "live"
-    return and_(HANDOFFS.c.status == "live", HANDOFFS.c.agent_id == agent_id)
-
-
-async def _mirror(conn: AsyncConnection, handoff_id: int | None, status: str) -> None:
-    owner = select(HANDOFFS.c.conversation_id).where(HANDOFFS.c.id == handoff_id).scalar_subquery()
-    await conn.execute(update(CONVERSATIONS).where(CONVERSATIONS.c.id == owner).values(status=status))
+def _with(agent_id: int | None) -> Any:
+    """Only the agent's own (``agent_id``), or whoever has it (None: an admin, the user, the system)."""
+    return true() if agent_id is None else HANDOFFS.c.agent_id == agent_id

@@ -32,7 +32,8 @@ class Conversation(SQLModel, table=True):
     tree_version: str = Field(max_length=64)
     history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="bot", max_length=16)  # bot | queued | live | ended
+    # bot | ended (the user stopped). Whether a person has it is the open hand-off's status, never this column.
+    status: str = Field(default="bot", max_length=16)
     handoff_requested_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -116,8 +117,8 @@ class AgentSession(SQLModel, table=True):
 class Handoff(SQLModel, table=True):
     """One request for a person: queued → live (claimed by an agent) → ended, with its outcome.
 
-    The queue's truth lives here, not in ``Conversation.status`` (which mirrors it for the engine): agent
-    actions change it with conditional UPDATEs, so two agents claiming at once cannot both win.
+    ``status`` is the one truth of the request's lifecycle (``storage.handoff_lifecycle``): every change is a
+    conditional UPDATE from the states its trigger may leave, so two agents claiming at once cannot both win.
     """
 
     __tablename__ = "handoffs"
@@ -187,6 +188,7 @@ class WebSession(SQLModel, table=True):
     ticket_hash: str | None = Field(default=None, max_length=64, unique=True)
     ticket_until: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime | None = Field(default=None)  # the page's last frame (to the minute); None: created_at
 
 
 class AccessGrant(SQLModel, table=True):

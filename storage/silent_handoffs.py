@@ -7,7 +7,7 @@ exactly such entries; a child who wrote even one line never looks silent.
 
 ``clear`` ends the silent entries among the given ids in one conditional UPDATE: an entry that an agent
 claimed, that the user wrote in, or that ended meanwhile stays as it is and is reported, with its reason, as
-skipped. ``conversations.status`` is set back to ``bot`` in the same transaction, like every end.
+skipped. The lifecycle's ``cleared`` (``storage.handoff_lifecycle``) says which entries may be cleared.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.handoffs import CONVERSATIONS, HANDOFFS, QueueItem
+from storage import handoff_lifecycle as lifecycle
+from storage.handoffs import HANDOFFS, QueueItem
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def is_silent(item: QueueItem) -> bool:
 
 
 SILENT: Any = and_(
-    HANDOFFS.c.status == "queued",
+    HANDOFFS.c.status.in_(lifecycle.sources("cleared")),
     HANDOFFS.c.agent_id.is_(None),
     HANDOFFS.c.claimed_at.is_(None),
     HANDOFFS.c.waiting_messages == 0,
@@ -81,19 +82,15 @@ class SilentHandoffs:
                 await conn.execute(
                     update(HANDOFFS)
                     .where(HANDOFFS.c.id.in_(wanted), SILENT)
-                    .values(status="ended", ended_at=now, outcome=outcome[:64], outcome_note=None)
+                    .values(
+                        status=lifecycle.destination("cleared"), ended_at=now, outcome=outcome[:64], outcome_note=None
+                    )
                     .returning(HANDOFFS.c.id, HANDOFFS.c.conversation_id, HANDOFFS.c.crisis)
                 )
             ).all()
             cleared = sorted(
                 (Cleared(r.id, r.conversation_id, bool(r.crisis)) for r in rows), key=lambda c: c.handoff_id
             )
-            if cleared:
-                await conn.execute(
-                    update(CONVERSATIONS)
-                    .where(CONVERSATIONS.c.id.in_([c.conversation_id for c in cleared]))
-                    .values(status="bot")
-                )
             done = {c.handoff_id for c in cleared}
             rest = [i for i in wanted if i not in done]
             found = (

@@ -24,20 +24,21 @@ import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
 from aiohttp import web
 
 from bot.abuse import CLIENT_LIMITS
-from bot.appkeys import DATABASE, ENGINE, HUB, I18N, SETTINGS, STORE
+from bot.appkeys import DATABASE, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE
 from bot.channels import web_session as session
-from bot.channels.web_outage import unreachable
 from bot.channels.web_socket import CHANNEL, WebChannel
 from bot.channels.web_texts import MENU, ROW
 from bot.http_bodies import read_body
 from bot.i18n import gettext, ngettext, text_direction
 from bot.screens import action
+from storage.outage import unreachable
 from storage.web_sessions import WebSessionStore
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,8 @@ def version(path: Path) -> str:
 
 
 async def _channel(app: web.Application) -> AsyncIterator[None]:
-    sessions = session.Sessions(WebSessionStore(app[DATABASE]))
+    idle = timedelta(minutes=app[SETTINGS].web_session_idle_minutes)
+    sessions = session.Sessions(WebSessionStore(app[DATABASE]), idle=idle, ended=lambda chat_id: _left(app, chat_id))
     limits = app[CLIENT_LIMITS]
     max_lines = app[SETTINGS].web_transcript_max_lines
     channel = WebChannel(app[ENGINE], app[STORE], app[I18N], sessions, limits, max_lines=max_lines)
@@ -100,6 +102,11 @@ async def _channel(app: web.Application) -> AsyncIterator[None]:
     app[HUB].register(CHANNEL, channel)
     yield
     app[HUB].unregister(CHANNEL)
+
+
+async def _left(app: web.Application, chat_id: str) -> None:
+    """The user's session ended (Snel weg, Nieuw gesprek, idle): a person who has the chat is told they left."""
+    await app[HELPDESK].session_ended(CHANNEL, chat_id)
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -121,6 +128,8 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     response.headers.setdefault("Content-Security-Policy", content_security_policy("'none'"))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
+    if request.path in ("/", "/embed") or request.path.startswith("/chat/"):  # they carry the conversation
+        response.headers["Cache-Control"] = "no-store"
     if request.app[SETTINGS].public_url.startswith("https://"):  # served over HTTPS: browsers keep to it
         response.headers["Strict-Transport-Security"] = HSTS
 
@@ -221,6 +230,7 @@ async def _end(request: web.Request) -> web.Response:
     chat_id = await channel.sessions.chat_of(request)
     if chat_id is not None:
         await channel.end_session(chat_id)
+        await _left(request.app, chat_id)
     response = web.Response(status=204)
     session.forget_token(response, secure=_secure(request), embedded="embed" in request.query)
     return response

@@ -17,6 +17,13 @@
 - Snel weg and "Nieuw gesprek" end the session on the server (``WebChannel.end_session``, also for "Wis mijn
   gesprek"): no copy of the cookie opens the conversation again.
 
+- A session ends on the server after ``web_session_idle_minutes`` (``idle``) without a frame from its pages
+  (a shared or family device): its cookie opens nothing, so the page starts afresh with the welcome and none
+  of the conversation is sent again (no resume, no history). The page's last frame is kept in the row
+  (``last_seen_at``, written at most once a ``TOUCH_EVERY`` per chat), checked whenever a cookie is looked up,
+  and housekeeping deletes what ran out (``expire_idle``). Ending it so, like Snel weg, ends a hand-off that is
+  still open (``ended``: the agent's console is told the user left).
+
 What is left: whoever connects with a copy of the token *before* the real page does gets the new token, and the
 real page then opens a new, empty chat (it does not read on in the old one). A socket someone already holds
 open keeps getting what is said until the hand-off closes it, and a page the attacker left open on the shared
@@ -35,7 +42,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookies import Morsel
@@ -43,6 +50,7 @@ from http.cookies import Morsel
 from aiohttp import hdrs, web
 
 from storage.models import utcnow
+from storage.outage import unreachable
 from storage.web_sessions import WebSessionStore
 
 logger = logging.getLogger(__name__)
@@ -52,6 +60,8 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 TICKET_LIFETIME = timedelta(minutes=10)  # the page trades it at once; this covers a reconnect in between
 REPLACED_SECONDS = 30.0  # a token replaced this long ago asks its page to come back (another tab trades the ticket)
 MAX_REMEMBERED = 50_000  # chats whose current token this process remembers (the oldest are forgotten)
+IDLE = timedelta(minutes=120)  # the default of ``web_session_idle_minutes``
+TOUCH_EVERY = timedelta(minutes=1)  # a chat's last frame is written at most this often (not on every frame)
 
 
 def new_token() -> str:
@@ -92,10 +102,16 @@ class Sessions:
         store: WebSessionStore,
         clock: Callable[[], datetime] = utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        idle: timedelta = IDLE,
+        ended: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.monotonic = monotonic
+        self.idle = idle
+        self.ended = ended  # told the chat_id of a session that ran out (its open hand-off ends)
+        self._touched: dict[str, datetime] = {}  # chat_id → when this process last wrote its page's last frame
         self._current: dict[str, str] = {}  # chat_id → hash of the token seen opening it (or just made for it)
         self._offered: dict[str, tuple[str, float]] = {}  # ticket hash → (chat_id, until)
         self._replaced: dict[str, tuple[str, float]] = {}  # token hash → (chat_id, until)
@@ -106,7 +122,7 @@ class Sessions:
         if token is None:
             return Opened()
         hashed = token_hash(token)
-        chat_id = await self.store.chat_of(hashed)
+        chat_id = await self._find(hashed)
         if chat_id is not None:
             self._remember(chat_id, hashed)
             return Opened(chat_id)
@@ -122,13 +138,52 @@ class Sessions:
         if token is None:
             return None
         hashed = token_hash(token)
-        return await self.store.chat_of(hashed) or self._replaced_chat(hashed)
+        return await self._find(hashed) or self._replaced_chat(hashed)
+
+    async def touch(self, chat_id: str) -> None:
+        """A page of ``chat_id`` sent a frame: its session is not idle (written at most once a ``TOUCH_EVERY``)."""
+        now = self.clock()
+        last = self._touched.pop(chat_id, None)
+        if last is not None and now - last < TOUCH_EVERY:
+            self._touched[chat_id] = last
+            return
+        await self.store.touch(chat_id, now, now - self.idle)
+        self._touched[chat_id] = now
+        while len(self._touched) > MAX_REMEMBERED:
+            del self._touched[next(iter(self._touched))]
+
+    async def expire_idle(self) -> int:
+        """End the sessions whose pages sent nothing for ``idle`` (housekeeping); how many."""
+        chat_ids = await self.store.expire_idle(self.clock() - self.idle)
+        for chat_id in chat_ids:
+            await self._expired(chat_id)
+        return len(chat_ids)
+
+    async def _find(self, hashed: str) -> str | None:
+        """The chat a token hash opens; a session that ran out is ended here and opens nothing."""
+        found = await self.store.find(hashed, self.clock() - self.idle)
+        if found.expired and found.chat_id is not None:
+            await self._expired(found.chat_id)
+            return None
+        return found.chat_id
+
+    async def _expired(self, chat_id: str) -> None:
+        logger.info("web chat session ended after %d idle minutes", int(self.idle.total_seconds() // 60))
+        self._forget(chat_id)
+        if self.ended is None:
+            return
+        try:
+            await self.ended(chat_id)
+        except Exception as error:  # the session is gone all the same; the hand-off ends with the conversation
+            if not unreachable(error):
+                logger.exception("web chat: the hand-off of an expired session could not be ended")
 
     async def offer(self, chat_id: str) -> str:
         """A one-time ticket for a new token of ``chat_id``; from now on the current token opens nothing."""
         ticket = new_token()
         hashed = token_hash(ticket)
-        await self.store.offer(chat_id, hashed, self.clock() + TICKET_LIFETIME)
+        moment = self.clock()
+        await self.store.offer(chat_id, hashed, moment + TICKET_LIFETIME, moment)
         now = self.monotonic()
         self._prune(now)
         old = self._current.pop(chat_id, None)
@@ -150,10 +205,14 @@ class Sessions:
         return token
 
     async def end(self, chat_id: str) -> bool:
+        self._forget(chat_id)
+        return await self.store.end(chat_id)
+
+    def _forget(self, chat_id: str) -> None:
         self._current.pop(chat_id, None)
+        self._touched.pop(chat_id, None)
         for hashed in [h for h, (chat, _until) in self._replaced.items() if chat == chat_id]:
             del self._replaced[hashed]
-        return await self.store.end(chat_id)
 
     def _remember(self, chat_id: str, hashed: str) -> None:
         self._current.pop(chat_id, None)

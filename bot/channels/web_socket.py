@@ -16,7 +16,7 @@ off (``SEND_SECONDS``).
   what the first one did, never the whole history again (``web_pages``).
 - A frame is handled once however often the page sends it (its id, per chat, is the engine's delivery id); a
   frame sent again after it was handled gets what the page still lacks. What cannot be handled now (the
-  burst limit, the database away: ``web_outage``) gets a retryable error, and the page sends it again.
+  burst limit, the database away: ``storage.outage``) gets a retryable error, and the page sends it again.
 - Limits (``web_limits``): frames per socket, tabs per chat, lines per conversation, and per network address
   (``bot.abuse``) open sockets and new conversations.
 """
@@ -35,7 +35,6 @@ from bot.channels import web_frames as frames
 from bot.channels.web_limits import BUSY, FULL, SEND_SECONDS, SESSION_CHANGED, TOO_MANY_OPEN, TRY_LATER, refusal
 from bot.channels.web_opening import CHANNEL as CHANNEL
 from bot.channels.web_opening import Opening
-from bot.channels.web_outage import Outage, unreachable
 from bot.channels.web_pages import OpenPages, Socket
 from bot.channels.web_session import Opened, Sessions, new_chat_id, same_origin
 from bot.channels.web_texts import PageTexts
@@ -43,6 +42,7 @@ from bot.engine import Engine
 from bot.i18n import N_, I18n, _
 from bot.messages import IncomingMessage, OutgoingMessage
 from storage.models import Conversation
+from storage.outage import Outage, unreachable
 from storage.repository import ConversationStore
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ FRAME_LIMIT = 32 * 1024  # larger frames get an error frame; the socket stays op
 SOCKET_LIMIT = 64 * 1024  # larger frames close the socket (aiohttp: 1009 message too big)
 HEARTBEAT_SECONDS = 25.0
 UNAVAILABLE_RETRY = 2.0  # seconds a page waits before it sends a frame again while the database is away
-WITH_A_PERSON = ("queued", "live")
 ERRORS = {
     "bad_json": N_("Dat bericht kon ik niet lezen."),
     "bad_frame": N_("Dat bericht kon ik niet lezen."),
@@ -87,7 +86,7 @@ class WebChannel:
         self.sockets = self.pages.sockets  # chat_id → its open pages
         self.clock: Callable[[], float] = time.monotonic  # for the frame rate limit; tests replace it
         self.send_seconds = SEND_SECONDS
-        self.outage = Outage()
+        self.outage = Outage(log=logger)
         self.opening = Opening(engine, store, i18n, self.pages)
 
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
@@ -100,7 +99,7 @@ class WebChannel:
         try:
             conversation = await self.store.load(CHANNEL, chat_id) if group else None
             if conversation is None or conversation.id is None:
-                logger.info("web chat has no open page; the pushed messages wait in the transcript")
+                logger.info("web chat has no open page here; the pushed messages wait in the transcript")
                 return
             entries = await self.store.transcript(conversation.id, after=min(s.seq for s in group))
         except Exception as error:
@@ -216,6 +215,7 @@ class WebChannel:
         update_id = frames.update_id(chat_id, frame.id)
         incoming = IncomingMessage(CHANNEL, chat_id, frame.text, frame.key, update_id, client=socket.client)
         try:
+            await self.sessions.touch(chat_id)  # the session is not idle (web_session)
             before = await self.store.load(CHANNEL, chat_id)
             refused = await self._refused(socket, before)
             if refused is not None:
@@ -246,7 +246,7 @@ class WebChannel:
             return
         answer = [frames.outgoing(m) for m in reply.messages]
         await socket.send(self.pages.messages(socket, after.locale, answer, reply_to=frame.id))
-        handed_over = after.status in WITH_A_PERSON and (before is None or before.status not in WITH_A_PERSON)
+        handed_over = reply.handed_over
         if not socket.session or handed_over:
             await self._rotate(socket, close_others=handed_over)
         if not handed_over:

@@ -20,6 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.appkeys import HELPDESK, SETTINGS, STORE
+from bot.console import outage
 from bot.console.actions import routes as action_routes
 from bot.console.admin import routes as admin_routes
 from bot.console.agent_languages import known_languages
@@ -32,11 +33,13 @@ from bot.console.keys import AGENTS, DUTCH, LANGUAGES, LIMITER, SOCKETS, TRANSLA
 from bot.console.limiter import LoginLimiter, trusted_networks
 from bot.console.login import require_login, session_cutoffs
 from bot.console.login import routes as login_routes
+from bot.console.outage import database_away
 from bot.console.socket import handle as socket_handler
 from bot.console.sockets import ConsoleSockets
 from bot.console.translator import Translator
 from bot.console.views import routes as page_routes
 from storage.agents import AgentStore
+from storage.leader import Leadership
 from storage.limit_counters import LimitCounterStore
 
 logger = logging.getLogger(__name__)
@@ -47,7 +50,8 @@ WATCHDOG_EVERY = timedelta(seconds=15)
 
 def setup(app: web.Application) -> web.Application:
     """Mount the console under /console/ on the product's app; returns the sub-application."""
-    console = web.Application(middlewares=[security_headers, bounded_ids, require_login])
+    console = web.Application(middlewares=[security_headers, database_away, bounded_ids, require_login])
+    outage.setup(console)  # 503 and a calm message while the database is away (bot/console/outage.py)
     zone = ZoneInfo(app[SETTINGS].helpdesk_timezone)
     aiohttp_jinja2.setup(
         console,
@@ -113,14 +117,19 @@ async def _watchdog(app: web.Application) -> None:
     (and their sockets closed)."""
     settings = app[SETTINGS]
     every = min(WATCHDOG_EVERY.total_seconds(), settings.agent_disconnect_timeout_seconds / 3)
-    while True:
-        await asyncio.sleep(every)
-        desk = app[HELPDESK]
-        try:
-            await desk.requeue_stale()
-            await check_sessions(app)
-        except Exception:
-            logger.exception("console watchdog failed; trying again later")
+    leader = Leadership(app[STORE].engine, "agent-timeouts")  # one worker gives chats back (sessions: each its own)
+    try:
+        while True:
+            await asyncio.sleep(every)
+            desk = app[HELPDESK]
+            try:
+                if await leader.held():
+                    await desk.requeue_stale()
+                await check_sessions(app)
+            except Exception:
+                logger.exception("console watchdog failed; trying again later")
+    finally:
+        await leader.release()
 
 
 async def check_sessions(app: web.Application) -> int:

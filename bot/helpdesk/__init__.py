@@ -7,5 +7,6 @@
 - ``live``: in-process publish/subscribe that carries queue and conversation events to console sockets.
 - ``texts``: every text the user sees from the helpdesk, in B1 Dutch through gettext.
 
-The queue's truth is the ``handoffs`` table (``storage.handoffs``); ``Conversation.status`` mirrors it.
+The queue's truth is ``handoffs.status``, whose lifecycle is declared in ``storage.handoff_lifecycle`` (drawn in
+``docs/lifecycle.md``); ``Conversation.status`` only says whether the user talks with us or stopped.
 """

@@ -130,6 +130,17 @@ class Helpdesk:
             await self._count_outcome(work, conversation, "user_left")
             work.after_commit(self.queue_changed)
 
+    async def session_ended(self, channel: str, chat_id: str) -> None:
+        """The user's session is gone (web chat: Snel weg, Nieuw gesprek, idle): an open hand-off ends, user_left."""
+        async with self.turns.open(channel, chat_id) as work:
+            conversation = await work.load()
+            if conversation is None or conversation.id is None:
+                return
+            handoff = await work.handoffs.open_for(conversation.id)
+            if handoff is None or (handoff.status == "queued" and handoff.after_hours):
+                return  # a message left outside opening hours is meant for later: it stays for the agents
+            await self.user_left(work, handoff)
+
     # --- for agents ---------------------------------------------------------------------------------
 
     async def claim(self, agent: Agent, handoff_id: int) -> bool:
@@ -235,9 +246,8 @@ class Helpdesk:
         async with self._unit(handoff_id) as (work, conversation):
             live = await self._live_in(work, agent, handoff_id, conversation)
             conversation = live.conversation
-            if not await work.handoffs.end(handoff_id, owner, outcome[:64], note, self.clock()):
+            if not await work.handoffs.end(handoff_id, owner, outcome[:64], note, self.clock(), trigger="end"):
                 return False
-            conversation.status = "bot"
             await self._tell(work, conversation, lambda: texts.chat_ended(agent.display_name))
             self._publish(work, conversation.id, {"type": "status", "status": "ended", "reason": code})
             await self._count_outcome(work, conversation, outcome[:64])

@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-WITH_A_PERSON = ("queued", "live")
-
 
 class HelpdeskGate:
     def __init__(self, desk: Helpdesk, handoffs: KeyedBuckets | None = None) -> None:
@@ -44,9 +42,8 @@ class HelpdeskGate:
     async def request(self, turn: Turn, *, urgent: bool, witte_vlek: bool) -> None:
         """Queue the conversation once; outside hours say when we open and offer to leave a message."""
         conversation = turn.conversation
-        open_handoff = await self._open(turn)
-        if open_handoff is not None:
-            await self._where(turn, open_handoff)
+        if turn.handoff is not None:
+            await self._where(turn, turn.handoff)
             return
         if self.desk.hours.is_open(self.desk.clock()):
             await self._enqueue(turn, urgent=urgent, witte_vlek=witte_vlek, after_hours=False)
@@ -60,20 +57,16 @@ class HelpdeskGate:
         conversation = turn.conversation
         if message.choice == texts.LEAVE_MESSAGE:
             turn.user_said(_("Bericht achterlaten"))
-            if await self._open(turn) is None:
+            if turn.handoff is None:
                 dialog = self.desk.dialog
                 urgent = dialog.has(conversation.state) and dialog.node(conversation.state).urgent
                 urgent = urgent or "crisis" in conversation.facts
                 closed = not self.desk.hours.is_open(self.desk.clock())  # it may have opened since
                 await self._enqueue(turn, urgent=urgent, witte_vlek=False, after_hours=closed)
                 return True
-        if conversation.status not in WITH_A_PERSON:
+        handoff = turn.handoff
+        if handoff is None:
             return False
-        handoff = await self._open(turn)
-        if handoff is None:  # an agent ended it since this conversation was loaded
-            conversation.status = "bot"
-            return False
-        conversation.status = handoff.status
         if turn.crisis is not None:
             await self.desk.crisis(turn.unit, handoff, turn.crisis)
         command = _command(message)
@@ -82,12 +75,12 @@ class HelpdeskGate:
         if command is Action.STOP:
             turn.lines.append(Line("system", "De gebruiker is gestopt."))
             await self.desk.user_left(turn.unit, handoff)
-            conversation.status = "bot"
+            turn.handoff = None
             return False  # the engine says goodbye as it always does
         if message.choice == texts.LEAVE_QUEUE:
             turn.user_said(_("Niet meer wachten"))
             await self.desk.user_left(turn.unit, handoff)
-            conversation.status = "bot"
+            turn.handoff = None
             turn.say(texts.left_queue())
             turn.say(*render(self.desk.dialog, conversation.state, bool(conversation.history)))
             return True
@@ -104,13 +97,13 @@ class HelpdeskGate:
         return True
 
     async def where(self, turn: Turn) -> bool:
-        if turn.conversation.status not in WITH_A_PERSON:
+        if turn.handoff is None:
             return False
-        handoff = await self._open(turn)
-        if handoff is None:
-            return False
-        await self._where(turn, handoff)
+        await self._where(turn, turn.handoff)
         return True
+
+    async def current(self, turn: Turn) -> Handoff | None:
+        return await self._open(turn)
 
     async def _open(self, turn: Turn) -> Handoff | None:
         conversation_id = turn.conversation.id
@@ -139,7 +132,8 @@ class HelpdeskGate:
                 requested_at=self.desk.clock(),
             )
         )
-        conversation.status = "queued"
+        turn.handoff = handoff
+        turn.handed_over = True
         if conversation.handoff_requested_at is None:
             conversation.handoff_requested_at = handoff.requested_at
         turn.count("handoff_requested", conversation.state)

@@ -1,7 +1,9 @@
 """Live events for the console: the queue for everyone, a conversation's messages for those watching it.
 
-One process holds the console sockets and the channels, so an in-memory fan-out is enough; the database
-stays the truth (a reconnecting console reads it again).
+The bus fans out to this process's console sockets; with several workers on PostgreSQL its ``relay``
+(``bot.live_relay``) tells the other workers too, which fan out to theirs (``publish_here``,
+``broadcast_here``). Without a relay (SQLite, one process) it is in memory only. The database stays the
+truth (a reconnecting console reads it again).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +35,18 @@ class Subscription:
             logger.warning("console socket of agent %s is not reading; dropping an event", self.agent_id)
 
 
+class BusRelay(Protocol):
+    """Passes the bus's events to the other workers (``bot.live_relay``)."""
+
+    def publish(self, conversation_id: int, event: Event) -> None: ...
+
+    def broadcast(self, event: Event) -> None: ...
+
+
 class LiveBus:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
+        self.relay: BusRelay | None = None
 
     @contextmanager
     def subscribe(self, agent_id: int) -> Iterator[Subscription]:
@@ -47,14 +58,30 @@ class LiveBus:
             self._subscriptions.discard(subscription)
 
     def broadcast(self, event: Event) -> None:
+        """To every console, of every worker."""
+        self.broadcast_here(event)
+        if self.relay is not None:
+            self.relay.broadcast(event)
+
+    def publish(self, conversation_id: int, event: Event) -> None:
+        """To the consoles watching the conversation, of every worker."""
+        self.publish_here(conversation_id, event)
+        if self.relay is not None:
+            self.relay.publish(conversation_id, event)
+
+    def broadcast_here(self, event: Event) -> None:
         for subscription in list(self._subscriptions):
             subscription.put(event)
 
-    def publish(self, conversation_id: int, event: Event) -> None:
+    def publish_here(self, conversation_id: int, event: Event) -> None:
         event = {**event, "conversation": conversation_id}
         for subscription in list(self._subscriptions):
             if conversation_id in subscription.watching:
                 subscription.put(event)
+
+    def watched(self) -> set[int]:
+        """The conversations this process's consoles watch."""
+        return {c for s in self._subscriptions for c in s.watching}
 
     def connected_agents(self) -> set[int]:
         return {s.agent_id for s in self._subscriptions}

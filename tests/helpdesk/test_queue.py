@@ -38,7 +38,10 @@ async def test_asking_for_a_person_queues_once_and_says_place_wait_and_way_out(e
     again = await tap(engine, "cmd:mens")
     assert "Je staat al in de wachtrij." in again[0].text and "Je bent de volgende." in again[0].text
     conversation = await desk.conversations.load(CHANNEL, "c1")
-    assert conversation is not None and conversation.status == "queued"
+    assert conversation is not None and conversation.id is not None
+    handoff = await desk.handoffs.open_for(conversation.id)
+    assert handoff is not None and handoff.status == "queued"  # the hand-off's status is the one truth
+    assert conversation.status == "bot"  # the conversation only says the user talks with us, not to whom
     assert [i.conversation_id for i in await desk.handoffs.queue()] == [conversation.id]
 
 

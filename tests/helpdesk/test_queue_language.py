@@ -24,5 +24,7 @@ async def test_the_language_changes_and_the_place_in_the_queue_stays(desk: Helpd
         expected = texts.still_waiting(2, None).text.splitlines()[0]
     assert answer[0].text.splitlines()[0] == expected != "Je staat al in de wachtrij."
     conversation = await engine.store.load(CHANNEL, "c1")
-    assert conversation is not None and conversation.locale == "en" and conversation.status == "queued"
+    assert conversation is not None and conversation.locale == "en" and conversation.id is not None
+    handoff = await desk.handoffs.open_for(conversation.id)
+    assert handoff is not None and handoff.status == "queued"
     assert [item.chat_id for item in await desk.handoffs.queue()] == ["first", "c1"]

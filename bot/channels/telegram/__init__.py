@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
+import certifi
 from aiohttp import web
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
@@ -32,6 +35,7 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.webhook import CHANNEL_KEY, SECRET_KEY, webhook
 from bot.i18n import N_, I18n, _
 from bot.settings import Settings, SettingsError, env_name
+from bot.shutdown import DRAIN
 
 __all__ = ["CHANNEL", "CHANNEL_KEY", "TelegramChannel", "setup"]
 
@@ -47,6 +51,7 @@ COMMANDS = (  # /vergeet joins when privacy lands
     ("help", N_("Wat kan ik typen?")),
 )
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SENDER_GRACE = 10.0  # seconds for the chats being sent at a stop, in an app without bot.shutdown
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -113,10 +118,16 @@ async def register_commands(bot: Bot, i18n: I18n) -> None:
             logger.warning("setMyCommands (%s) failed: %s; the bot runs without the command menu", code, exc)
 
 
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """One TLS context for every Bot API client of this process: each new one loads the whole CA bundle again."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 async def _run(app: web.Application) -> AsyncIterator[None]:
 
     settings = app[SETTINGS]
-    requests = (HTTPXRequest(), HTTPXRequest())
+    requests = (HTTPXRequest(httpx_kwargs={"verify": tls()}), HTTPXRequest(httpx_kwargs={"verify": tls()}))
     application = build_application(settings, requests)
     try:
         await application.initialize()  # getMe: a wrong token or an unreachable Bot API stops start-up here
@@ -165,7 +176,8 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sending
-            await sender.stop()  # the chats being sent finish; what is left stays in the outbox
+            # the chats being sent finish within what is left of the stop's grace; the rest stays in the outbox
+            await sender.stop(app[DRAIN].left() if DRAIN in app else SENDER_GRACE)
         if application.running:
             await application.stop()
         await application.shutdown()

@@ -71,8 +71,9 @@ class TelegramSender:
                     await self._round()
             except Exception as exc:  # the database away: one line, and try again at the next poll
                 logger.warning("telegram sender: outbox not read (%s); trying again", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):  # not wait_for: on 3.11 it can swallow our cancellation
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._wake.wait()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Let the chats being sent finish (up to ``grace`` seconds); what is left stays in the outbox."""

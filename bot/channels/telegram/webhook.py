@@ -4,9 +4,12 @@ Answers: 403 when the secret is wrong or missing (nothing is read), 413 for a bo
 ``client_max_size`` (64 KiB; an update is a few KiB), 400 for a body that is not an update, also for JSON nested
 deeper than ``MAX_DEPTH`` (Telegram's own updates nest about ten deep, and a reply's message carries no further
 reply, so only a forged or broken sender makes such a body; parsing it could raise ``RecursionError``, which must
-never become a 500: Telegram delivers a failed update again and again), 500 when the engine step failed
-(Telegram then delivers the update again), else 200 as soon as the step is
-saved; sending the reply is the outbox's job (see ``outbox``).
+never become a 500: Telegram delivers a failed update again and again), 503 while the database cannot be
+reached (``storage.outage``: one warning line with the update's id, no traceback; nothing of the update was
+kept, and Telegram delivers it again until the database is back), 500 when the engine step failed for any
+other reason (a bug: logged once with its traceback; Telegram delivers the update again), else 200 as soon as
+the step is saved; sending the reply is the outbox's job (see ``outbox``). While the server stops, a new call
+gets 503 too (``bot.shutdown``).
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from telegram import Update
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.shape import well_formed
 from bot.http_bodies import read_body
+from storage.outage import unreachable
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CHANNEL_KEY = web.AppKey("telegram", TelegramChannel)
 SECRET_KEY = web.AppKey("telegram_webhook_secret", str)
+RETRY_AFTER = "1"  # Telegram ignores it and backs off by itself; a proxy or a person may read it
 MAX_DEPTH = 32  # objects and arrays inside each other; a real update stays well under 20
 
 
@@ -71,7 +76,14 @@ async def webhook(request: web.Request) -> web.Response:
         return web.Response(status=400, text="body is not a Telegram update")
     try:
         await channel.process(update)
-    except Exception:
+    except Exception as error:
+        if unreachable(error):
+            logger.warning(
+                "update %s not processed: the database cannot be reached (%s); Telegram will deliver it again",
+                update.update_id,
+                type(error).__name__,
+            )
+            return web.Response(status=503, headers={"Retry-After": RETRY_AFTER})
         logger.exception("update %s failed; Telegram will deliver it again", update.update_id)
         return web.Response(status=500)
     return web.Response(status=200)

@@ -324,6 +324,23 @@
     }
   }
 
+  // Another worker had more to say than a live event carries (or the live link was away): read the page again
+  // and take its transcript, notes and state; what the agent is typing stays.
+  async function reread() {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const id of ["transcript", "notes"]) {
+      const fresh = page.getElementById(id);
+      const here = document.getElementById(id);
+      if (fresh && here) here.replaceChildren(...fresh.childNodes);
+    }
+    if (page.body.dataset.state) body.dataset.state = page.body.dataset.state;
+    if (page.body.dataset.handoff) handoff = Number(page.body.dataset.handoff);
+    const list = document.getElementById("transcript");
+    if (list) list.scrollTop = list.scrollHeight;
+  }
+
   function formData(form) {
     return Object.fromEntries(new FormData(form).entries());
   }
@@ -439,6 +456,7 @@
         if (event.type === "message") addEntry(event);
         else if (event.type === "note") addNote(event);
         else if (event.type === "status") setState(event);
+        else if (event.type === "refresh") reread();
       }
     });
     socket.addEventListener("close", (event) => {

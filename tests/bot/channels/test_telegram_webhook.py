@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,8 +85,8 @@ async def test_a_tap_delivered_twice_takes_one_step(telegram: TelegramHarness) -
     assert (await telegram.conversation(CHAT)).history == ["welkom", "gevaar"]
 
 
-async def test_a_failed_engine_step_is_a_500_and_the_redelivery_is_answered(
-    telegram: TelegramHarness, tmp_path: Path
+async def test_a_database_that_cannot_be_opened_is_a_503_and_the_redelivery_is_answered(
+    telegram: TelegramHarness, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     await telegram.say(CHAT, "/start")
     database = tmp_path / "wegwijzer.sqlite3"
@@ -96,13 +97,36 @@ async def test_a_failed_engine_step_is_a_500_and_the_redelivery_is_answered(
     database.mkdir()  # a folder where the database was: the step cannot be loaded or saved
     update = telegram.updates.text(CHAT, "Start")
 
-    assert await telegram.post(update) == 500
+    assert await telegram.post(update) == 503  # the database away: Telegram delivers it again
     assert telegram.api.texts(CHAT)[1:] == []
+    assert not [r for r in caplog.records if r.exc_info], "one warning line, no traceback"
+    assert [r.levelname for r in caplog.records if "cannot be reached" in r.getMessage()] == ["WARNING"]
 
     database.rmdir()
     aside.rename(database)
     await store.engine.dispose()
     assert await telegram.post(update) == 200  # Telegram delivers it again
+    assert telegram.api.texts(CHAT)[1:] == ["Ben je nu in gevaar?"]
+
+
+async def test_a_step_that_fails_for_another_reason_is_a_500_with_its_traceback_logged_once(
+    telegram: TelegramHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await telegram.say(CHAT, "/start")
+    engine = telegram.channel.engine
+    real = engine.handle
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the step")
+
+    monkeypatch.setattr(engine, "handle", broken)
+    update = telegram.updates.text(CHAT, "Start")
+    assert await telegram.post(update) == 500
+    traces = [r for r in caplog.records if r.exc_info]
+    assert len(traces) == 1 and str(update["update_id"]) in traces[0].getMessage()
+
+    monkeypatch.setattr(engine, "handle", real)
+    assert await telegram.post(update) == 200  # nothing of it was kept: the redelivery is processed
     assert telegram.api.texts(CHAT)[1:] == ["Ben je nu in gevaar?"]
 
 

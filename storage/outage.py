@@ -1,14 +1,14 @@
-"""The database away, as the web chat sees it: which errors mean "try again in a moment", and one log line each.
+"""The database away: which errors mean "try again in a moment", and one log line when an outage starts and ends.
 
 While the database cannot be reached (a restart, a failover, ``ALLOW_CONNECTIONS false``, a full connection
-pool) every frame would fail the same way. That is not a bug in the frame: the socket answers it with the
-retryable error ``unavailable`` (the page keeps the message and sends it again, ``static/chat.js``), and the
-log gets one warning when the outage starts and one line when the database answers again, never a traceback
-per frame, and never the text or the address. Nothing needs a restart: the engine's connection pool connects
-again by itself (``pool_pre_ping`` on PostgreSQL), and the next frame that gets through ends the outage.
+pool) every request that needs it fails the same way. That is not a bug in the request: the web chat answers
+the frame with the retryable error ``unavailable`` (``bot/channels/web_socket.py``), the Telegram webhook with
+503 so Telegram delivers the update again (``bot/channels/telegram/webhook.py``), the console with 503 and a
+calm message (``bot/console/outage.py``). The log gets a warning without a traceback, and never a text or an
+address. Nothing needs a restart: the engine's connection pool connects again by itself (``pool_pre_ping`` on
+PostgreSQL), and the next call that gets through ends the outage.
 
-Anything else that goes wrong while a frame is handled is a bug: it is logged with its traceback, and the page
-gets ``server_error``.
+Anything else that goes wrong is a bug: it is logged with its traceback, once, and answered as a server error.
 """
 
 from __future__ import annotations
@@ -50,11 +50,23 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 
 class Outage:
-    """Whether the web chat is waiting for the database; logs the start and the end of an outage once."""
+    """Whether a part of the product is waiting for the database; logs the start and the end of an outage once.
 
-    def __init__(self) -> None:
+    ``who`` names the part in the log ("web chat"), ``meanwhile`` says what its clients are told to do, ``log``
+    is the part's own logger.
+    """
+
+    def __init__(
+        self,
+        who: str = "web chat",
+        meanwhile: str = "pages are asked to wait and send again",
+        log: logging.Logger = logger,
+    ) -> None:
+        self.log = log
+        self.who = who
+        self.meanwhile = meanwhile
         self.down = False
-        self.refused = 0  # frames and sockets told to wait during the current outage
+        self.refused = 0  # requests, frames or sockets told to wait during the current outage
 
     def failed(self, error: BaseException, where: str) -> None:
         """A database call failed because the database is away (only the error's kind is logged)."""
@@ -62,15 +74,17 @@ class Outage:
         if self.down:
             return
         self.down = True
-        logger.warning(
-            "web chat: the database cannot be reached (%s, %s); pages are asked to wait and send again",
+        self.log.warning(
+            "%s: the database cannot be reached (%s, %s); %s",
+            self.who,
             type(error).__name__,
             where,
+            self.meanwhile,
         )
 
     def ok(self) -> None:
         """A database call worked: an outage is over."""
         if self.down:
-            logger.info("web chat: the database answers again (%d frames or sockets waited)", self.refused)
+            self.log.info("%s: the database answers again (%d were asked to wait)", self.who, self.refused)
             self.down = False
             self.refused = 0
