@@ -14,13 +14,23 @@ from bot.handoff import HandoffGate, RecordingHandoff
 from bot.i18n import N_, I18n, _
 from bot.languages import LANGUAGE_PREFIX, Languages
 from bot.matching import clean, command_word, exact_option, match_option, match_words, slash_command
-from bot.messages import Action, IncomingMessage, OutgoingMessage, Reply
+from bot.messages import Action, Choice, IncomingMessage, OutgoingMessage, Reply
 from bot.outbox import encode, uses_outbox
 from bot.safety.crisis import CrisisDetector
 from bot.safety.help import crisis_help, missing_organisations
-from bot.screens import ACTION_PREFIX, MORE_PREFIX, OPTION_PREFIX, action, card, render
+from bot.screens import (
+    ACTION_PREFIX,
+    FORGET_NO,
+    FORGET_PREFIX,
+    FORGET_YES,
+    MORE_PREFIX,
+    OPTION_PREFIX,
+    action,
+    card,
+    render,
+)
 from bot.turn import Turn
-from storage.models import Conversation
+from storage.models import Conversation, MonitoringEvent
 from storage.repository import ConversationStore
 from storage.unit_of_work import Turns
 
@@ -71,6 +81,8 @@ class Engine:
             turn.handoff = await self.handoff.current(turn)
             with self.i18n.use(conversation.locale):
                 await self._step(turn, message, is_new)
+            if turn.forget:
+                return await self._forget(turn, message)
             await work.save(conversation, turn.lines, turn.events)
             if uses_outbox(message.channel):
                 batch = message.update_id or uuid.uuid4().hex
@@ -78,6 +90,23 @@ class Engine:
                 await work.send(message.channel, message.chat_id, conversation.id, batch, payloads, message.context)
             logger.debug("conversation %s now at %s", conversation.id, conversation.state)
             return Reply(turn.out, handed_over=turn.handed_over)
+
+    async def _forget(self, turn: Turn, message: IncomingMessage) -> Reply:
+        """Delete the conversation and all that belongs to it, in this turn's transaction; one anonymous count
+        (``forgotten``: the kind only) stays. The last message goes out after the delete: its outbox row has no
+        conversation id, so it is not deleted with the conversation.
+        """
+        work = turn.unit
+        conversation = turn.conversation
+        await self.handoff.forget(turn)
+        await work.forget(conversation, [MonitoringEvent(kind="forgotten")])
+        with self.i18n.use(conversation.locale):
+            last = [OutgoingMessage(_(FORGOTTEN_TEXT), kind="notice")]
+        if uses_outbox(message.channel):
+            batch = message.update_id or uuid.uuid4().hex
+            await work.send(message.channel, message.chat_id, None, batch, [encode(m) for m in last], message.context)
+        logger.info("a conversation was deleted at the user's request")
+        return Reply(last, forgotten=True)
 
     async def welcome(self, channel: str, chat_id: str, locale_hint: str | None = None) -> list[OutgoingMessage]:
         """The first answer a new conversation gets, without storing anything (for a page that only looks).
@@ -195,6 +224,9 @@ class Engine:
                 return
         elif key.startswith(LANGUAGE_PREFIX):
             await self._set_language(turn, key.removeprefix(LANGUAGE_PREFIX))
+            return
+        elif key.startswith(FORGET_PREFIX):
+            await self._forget_answer(turn, key)
             return
         elif key.startswith(MORE_PREFIX):
             self._more(turn, key.removeprefix(MORE_PREFIX))
@@ -349,6 +381,23 @@ class Engine:
         elif name is Action.HELP:
             turn.say(OutgoingMessage(_(HELP_TEXT), kind="notice"))
             self._show(turn)
+        elif name is Action.FORGET:
+            self._ask_forget(turn)
+
+    def _ask_forget(self, turn: Turn) -> None:
+        """One confirmation before the conversation is deleted."""
+        options = (Choice(FORGET_YES, _("Ja, wissen")), Choice(FORGET_NO, _("Niet wissen")))
+        turn.say(OutgoingMessage(_(FORGET_QUESTION), options=options, kind="question"))
+
+    async def _forget_answer(self, turn: Turn, key: str) -> None:
+        if key == FORGET_YES:
+            turn.user_said(_("Ja, wissen"))
+            turn.forget = True
+            return
+        turn.user_said(_("Niet wissen"))
+        turn.say(OutgoingMessage(_("Goed. Je gesprek blijft bewaard."), kind="notice"))
+        if not await self.handoff.where(turn):
+            self._show(turn)
 
     async def _set_language(self, turn: Turn, code: str) -> None:
         """Switch the language and keep the place: in the tree (its screen again) or in the queue."""
@@ -373,3 +422,7 @@ HELP_TEXT = N_(
     "Typ 'taal' voor een andere taal.\n"
     "Typ 'stop' om te stoppen."
 )
+FORGET_QUESTION = N_(
+    "Wil je dit gesprek wissen? Dan haal ik alles weg wat je hier schreef. Dit kun je niet terugdraaien."
+)
+FORGOTTEN_TEXT = N_("Je gesprek is gewist. Je woorden zijn weg. Je kunt altijd opnieuw beginnen.")

@@ -29,6 +29,9 @@ class HandoffGate(Protocol):
     async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
         """If the conversation is with a person, handle ``message`` and return True."""
 
+    async def forget(self, turn: Turn) -> None:
+        """The user deletes the conversation: end an open request for a person (before the rows go)."""
+
     async def where(self, turn: Turn) -> bool:
         """If the conversation is with a person (or waits for one), say so and return True."""
 
@@ -61,6 +64,9 @@ class RecordingHandoff:
 
     async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
         return False
+
+    async def forget(self, turn: Turn) -> None:
+        return None
 
     async def where(self, turn: Turn) -> bool:
         return False

@@ -19,6 +19,7 @@ class Action(StrEnum):
     LANGUAGE = "taal"
     STOP = "stop"
     HELP = "help"
+    FORGET = "vergeet"  # delete the whole conversation, after one confirmation
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +111,4 @@ class Reply:
     messages: list[OutgoingMessage] = field(default_factory=list)
     duplicate: bool = False
     handed_over: bool = False  # this message put the conversation in the queue for a person
+    forgotten: bool = False  # the conversation is deleted (``messages`` is the last word to the user)

@@ -10,6 +10,9 @@ from bot.messages import Action, Choice, ContactLink, OutgoingMessage
 OPTION_PREFIX = "opt:"
 ACTION_PREFIX = "cmd:"
 MORE_PREFIX = "more:"
+FORGET_PREFIX = "forget:"  # the answers to "Wil je dit gesprek wissen?"
+FORGET_YES = FORGET_PREFIX + "yes"
+FORGET_NO = FORGET_PREFIX + "no"
 SAFE_STEPS = N_("Neem alleen de stappen waar jij je veilig bij voelt.")
 
 
@@ -26,6 +29,7 @@ def action(name: Action) -> Choice:
         Action.LANGUAGE: _("Taal"),
         Action.STOP: _("Ik ben klaar"),
         Action.HELP: _("Hulp"),
+        Action.FORGET: _("Wis mijn gesprek"),
     }
     return Choice(ACTION_PREFIX + name.value, labels[name])
 

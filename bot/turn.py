@@ -22,6 +22,7 @@ class Turn:
     work: UnitOfWork | None = None  # the turn's transaction; None for a welcome that stores nothing
     handoff: Handoff | None = None  # the open request for a person (queued or live), if any: its status is the truth
     handed_over: bool = False  # this turn asked for a person and the request was queued
+    forget: bool = False  # the user confirmed "wissen": the conversation is deleted instead of saved
 
     @property
     def unit(self) -> UnitOfWork:

@@ -15,7 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col, select
 
 from storage.database import SessionFactory, session_factory
-from storage.models import Conversation, MonitoringEvent, ProcessedUpdate, TranscriptEntry, utcnow
+from storage.models import (
+    AgentNote,
+    Conversation,
+    Handoff,
+    MonitoringEvent,
+    OutboxMessage,
+    ProcessedUpdate,
+    TranscriptEntry,
+    WebSession,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +33,15 @@ CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 TRANSCRIPT: Table = TranscriptEntry.__table__  # type: ignore[attr-defined]
 EVENTS: Table = MonitoringEvent.__table__  # type: ignore[attr-defined]
 PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+# What belongs to one conversation, deleted with it (``forget_conversation``), children first.
+BELONGING: tuple[Table, ...] = (
+    TRANSCRIPT,
+    AgentNote.__table__,  # type: ignore[attr-defined]
+    Handoff.__table__,  # type: ignore[attr-defined]
+    OutboxMessage.__table__,  # type: ignore[attr-defined]
+)
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+WEB_SESSIONS: Table = WebSession.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +167,24 @@ async def claim_delivery(conn: AsyncConnection, channel: str, update_id: str) ->
         upsert(PROCESSED).values(channel=channel, update_id=update_id, processed_at=utcnow()).on_conflict_do_nothing()
     )
     return bool(result.rowcount == 1)
+
+
+async def forget_conversation(conn: AsyncConnection, conversation: Conversation) -> None:
+    """Delete a conversation and all that belongs to it on ``conn`` (the caller's transaction): its transcript,
+    agent notes, hand-offs, outbox rows (also those of its chat without a conversation id) and, for the web
+    chat, its session. Anonymous monitoring events have no link to it and stay; so do the audit log and
+    delivery ids.
+    """
+    if conversation.id is not None:
+        for table in BELONGING:
+            await conn.execute(delete(table).where(table.c.conversation_id == conversation.id))
+    await conn.execute(
+        delete(OUTBOX).where(OUTBOX.c.channel == conversation.channel, OUTBOX.c.chat_id == conversation.chat_id)
+    )
+    if conversation.channel == "web":
+        await conn.execute(delete(WEB_SESSIONS).where(WEB_SESSIONS.c.chat_id == conversation.chat_id))
+    if conversation.id is not None:
+        await conn.execute(delete(CONVERSATIONS).where(CONVERSATIONS.c.id == conversation.id))
 
 
 async def load_conversation(conn: AsyncConnection, channel: str, chat_id: str) -> Conversation | None:

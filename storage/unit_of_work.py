@@ -24,14 +24,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import outbox
 from storage.handoffs import HandoffStore
 from storage.locks import KeyedLocks
 from storage.models import Conversation, MonitoringEvent
-from storage.repository import Line, claim_delivery, load_conversation, write_step
+from storage.repository import EVENTS, Line, claim_delivery, forget_conversation, load_conversation, write_step
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,12 @@ class UnitOfWork:
         self, conversation: Conversation, lines: Sequence[Line] = (), events: Sequence[MonitoringEvent] = ()
     ) -> None:
         await write_step(self.conn, conversation, lines, events)
+
+    async def forget(self, conversation: Conversation, events: Sequence[MonitoringEvent] = ()) -> None:
+        """Delete the conversation and all that belongs to it; keep only the anonymous ``events``."""
+        await forget_conversation(self.conn, conversation)
+        if events:
+            await self.conn.execute(insert(EVENTS), [event.model_dump(exclude={"id"}) for event in events])
 
     async def send(
         self,

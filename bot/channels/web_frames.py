@@ -15,6 +15,8 @@ stored. Each page gets only what it lacks: a second tab gets what the first one 
     {"type": "messages", "lang": "nl", "dir": "ltr", "seq": 21, "reply_to": "k3x9", "duplicate": false,
      "messages": [message, …]}              an answer; with "reply_to": null what is new (another tab, a person)
     {"type": "typing"}                                                           someone is typing
+    {"type": "forgotten", "reply_to": "k3xb", "messages": [message]}   the chat is deleted: clear it, show these,
+                                            forget the cookie (POST /chat/new) and start afresh
     {"type": "rotate", "ticket": "…"}         POST {"ticket": …} to /chat/rotate now: a new cookie (web_session)
     {"type": "error", "code": "bad_frame", "message": "…", "reply_to": "k3x9", "retry": false, "retry_after": 0}
 

@@ -40,7 +40,7 @@ from bot.channels.web_session import Opened, Sessions, new_chat_id, same_origin
 from bot.channels.web_texts import PageTexts
 from bot.engine import Engine
 from bot.i18n import N_, I18n, _
-from bot.messages import IncomingMessage, OutgoingMessage
+from bot.messages import IncomingMessage, OutgoingMessage, Reply
 from storage.models import Conversation
 from storage.outage import Outage, unreachable
 from storage.repository import ConversationStore
@@ -224,6 +224,9 @@ class WebChannel:
             if before is None:  # the welcome this page shows becomes the start of the stored conversation
                 await self.engine.handle(IncomingMessage(CHANNEL, chat_id, locale_hint=socket.hint))
             reply = await self.engine.handle(incoming)
+            if reply.forgotten:
+                await self._forgotten(socket, reply, frame.id)
+                return
             after = await self.store.load(CHANNEL, chat_id)
             assert after is not None and after.id is not None
             group = self.pages.of(chat_id)
@@ -252,6 +255,13 @@ class WebChannel:
         if not handed_over:
             others = [s for s in group if s is not socket]
             await self.pages.catch_up(others, after.locale, entries, reply.messages)
+
+    async def _forgotten(self, socket: Socket, reply: Reply, frame_id: str) -> None:
+        """The conversation is deleted ("Wis mijn gesprek"): the page clears its chat and shows the last word, and
+        the session ends (its row went with the conversation; the chat's pages close and start afresh)."""
+        shown = [frames.outgoing(m) for m in reply.messages]
+        await socket.send(frames.frame("forgotten", reply_to=frame_id, messages=shown))
+        await self.end_session(socket.chat_id)
 
     async def _refused(
         self, socket: Socket, conversation: Conversation | None

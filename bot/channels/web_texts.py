@@ -16,7 +16,7 @@ from bot.screens import action
 logger = logging.getLogger(__name__)
 
 ROW = (Action.BACK, Action.HUMAN)  # always in the toolbar (Terug only when the screen offers a way back)
-MENU = (Action.RESTART, Action.LANGUAGE, Action.STOP)  # the rarer actions, under "Meer"
+MENU = (Action.RESTART, Action.LANGUAGE, Action.STOP, Action.FORGET)  # the rarer actions, under "Meer"
 
 
 def page_texts() -> dict[str, str]:
@@ -32,6 +32,7 @@ def page_texts() -> dict[str, str]:
         "hint_opnieuw": _("Je begint weer bij de eerste vraag."),
         "hint_taal": _("Kies een andere taal."),
         "hint_stop": _("Stop dit gesprek. Je kunt altijd terugkomen."),
+        "hint_vergeet": _("Alles van dit gesprek wordt gewist. Je krijgt eerst een vraag."),
         "new_chat": _("Nieuw gesprek"),
         "hint_nieuw": _("Begin leeg. Dit gesprek gaat weg van dit scherm."),
         "your_message": _("Jouw bericht"),

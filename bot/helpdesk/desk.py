@@ -41,6 +41,7 @@ OUTCOMES = {
     "information": "Informatie gegeven",
     "witte_vlek": "Geen passende organisatie (witte vlek)",
     "user_left": "Gebruiker is weggegaan",
+    "user_deleted": "Gebruiker is weggegaan en heeft het gesprek gewist",
 }
 
 
@@ -128,6 +129,17 @@ class Helpdesk:
             self._publish(work, handoff.conversation_id, {"type": "status", "status": "ended", "reason": "user_left"})
             conversation = await work.load()
             await self._count_outcome(work, conversation, "user_left")
+            work.after_commit(self.queue_changed)
+
+    async def user_deleted(self, work: UnitOfWork, handoff: Handoff) -> None:
+        """The user deleted the conversation (/vergeet): the hand-off ends (``deleted``); the console hears it.
+
+        Nothing is counted about it here: the conversation and its hand-offs are deleted in the same unit of work.
+        """
+        assert handoff.id is not None
+        if await work.handoffs.end(handoff.id, None, "user_deleted", now=self.clock(), trigger="deleted"):
+            event = {"type": "status", "status": "ended", "reason": "user_deleted"}
+            self._publish(work, handoff.conversation_id, event)
             work.after_commit(self.queue_changed)
 
     async def session_ended(self, channel: str, chat_id: str) -> None:

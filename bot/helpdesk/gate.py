@@ -22,7 +22,7 @@ from bot.languages import LANGUAGE_PREFIX
 from bot.matching import command_word, slash_command
 from bot.messages import Action, IncomingMessage
 from bot.safety.help import emergency_numbers
-from bot.screens import ACTION_PREFIX, render
+from bot.screens import ACTION_PREFIX, FORGET_PREFIX, render
 from bot.turn import Turn
 from storage.handoffs import PRIORITY_CRISIS, PRIORITY_LEFT_MESSAGE, PRIORITY_NORMAL
 from storage.models import Handoff
@@ -72,6 +72,8 @@ class HelpdeskGate:
         command = _command(message)
         if command is Action.LANGUAGE or (message.choice or "").startswith(LANGUAGE_PREFIX):
             return False  # the engine switches the language; the place in the queue stays (``where``)
+        if command is Action.FORGET or (message.choice or "").startswith(FORGET_PREFIX):
+            return False  # the engine asks once, then deletes the conversation (``forget``)
         if command is Action.STOP:
             turn.lines.append(Line("system", "De gebruiker is gestopt."))
             await self.desk.user_left(turn.unit, handoff)
@@ -95,6 +97,12 @@ class HelpdeskGate:
                     turn.say(texts.message_kept())
                 turn.unit.after_commit(self.desk.queue_changed)
         return True
+
+    async def forget(self, turn: Turn) -> None:
+        """The user deletes the conversation: an open hand-off ends first, and the agent is told why."""
+        if turn.handoff is not None:
+            await self.desk.user_deleted(turn.unit, turn.handoff)
+            turn.handoff = None
 
     async def where(self, turn: Turn) -> bool:
         if turn.handoff is None:
@@ -159,7 +167,7 @@ class HelpdeskGate:
             turn.say(texts.still_waiting(place, await self.desk.estimate()))
 
 
-PASSED = (Action.STOP.value, Action.HUMAN.value, Action.LANGUAGE.value)
+PASSED = (Action.STOP.value, Action.HUMAN.value, Action.LANGUAGE.value, Action.FORGET.value)
 
 
 def _said(turn: Turn) -> str:
@@ -168,7 +176,7 @@ def _said(turn: Turn) -> str:
 
 
 def _command(message: IncomingMessage) -> Action | None:
-    """``stop``, ``mens`` or ``taal`` (typed, as a slash command or a button); other words go to the agent."""
+    """``stop``, ``mens``, ``taal``, ``vergeet`` (typed, as a slash command or a button); other words: the agent."""
     if message.choice is not None and message.choice.startswith(ACTION_PREFIX):
         name = message.choice.removeprefix(ACTION_PREFIX)
         return Action(name) if name in PASSED else None

@@ -220,6 +220,7 @@
       if (followLanguage(data)) return;
       const resumed = data.after > 0; // only what this page missed; otherwise the whole chat
       if (!resumed) log.replaceChildren();
+      if (!resumed && farewell.length) farewell.splice(0).forEach((message) => addMessage(message));
       const items = data.messages.map((message) => addMessage(message));
       if (!resumed || items.length) showScreen(data.messages);
       seq = Number(data.seq) || 0;
@@ -252,6 +253,8 @@
       if (first) reveal(first); // read a new answer from its start; its buttons follow below it
       clearTyping();
       settleFocus(first, data.messages);
+    } else if (data.type === "forgotten") {
+      startAfresh(data.messages);
     } else if (data.type === "rotate") {
       if (typeof data.ticket === "string") takeTicket(data.ticket);
     } else if (data.type === "typing") {
@@ -498,6 +501,34 @@
     });
   });
 
+  // "Wis mijn gesprek", confirmed: the server deleted the chat and ended its session. The page forgets the
+  // cookie too, clears the chat and starts a new one; the last word (messages) stays on top of it.
+  const farewell = [];
+  async function startAfresh(messages) {
+    const old = socket;
+    socket = null;
+    if (old) old.close();
+    try {
+      await fetch(root.dataset.new, { method: "POST", credentials: "same-origin" });
+    } catch (error) {
+      // the session is gone on the server already; the cookie opens nothing
+    }
+    farewell.splice(0, farewell.length, ...messages);
+    reset();
+  }
+
+  function reset() {
+    pending.clear();
+    inFlight = null;
+    seq = 0;
+    chatTag = null;
+    log.replaceChildren();
+    answers.replaceChildren();
+    answers.hidden = true;
+    focusNext = true;
+    connect();
+  }
+
   byId("new-chat").addEventListener("click", async () => {
     setMenu(false);
     const old = socket;
@@ -514,15 +545,7 @@
       reveal(addMessage({ sender: "system", text: words.failed, kind: "notice" }));
       return;
     }
-    pending.clear();
-    inFlight = null;
-    seq = 0;
-    chatTag = null;
-    log.replaceChildren();
-    answers.replaceChildren();
-    answers.hidden = true;
-    focusNext = true;
-    connect();
+    reset();
   });
 
   connect();

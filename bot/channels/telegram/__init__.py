@@ -41,7 +41,7 @@ __all__ = ["CHANNEL", "CHANNEL_KEY", "TelegramChannel", "setup"]
 
 logger = logging.getLogger(__name__)
 
-COMMANDS = (  # /vergeet joins when privacy lands
+COMMANDS = (
     ("start", N_("Beginnen")),
     ("terug", N_("Terug naar de vorige vraag")),
     ("opnieuw", N_("Opnieuw beginnen")),
@@ -49,6 +49,7 @@ COMMANDS = (  # /vergeet joins when privacy lands
     ("taal", N_("Een andere taal kiezen")),
     ("stop", N_("Stoppen")),
     ("help", N_("Wat kan ik typen?")),
+    ("vergeet", N_("Mijn gesprek wissen")),
 )
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 SENDER_GRACE = 10.0  # seconds for the chats being sent at a stop, in an app without bot.shutdown

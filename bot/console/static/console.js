@@ -321,8 +321,14 @@
       body.dataset.state = "queued";
     } else {
       body.dataset.state = "ended";
+      const why = ENDED_BY[event.reason];
+      if (why) addEntry({ sender: "system", text: why, at: new Date().toISOString() });
     }
   }
+  const ENDED_BY = {
+    user_left: "De gebruiker is weggegaan.",
+    user_deleted: "De gebruiker is weggegaan en heeft het gesprek gewist.",
+  };
 
   // Another worker had more to say than a live event carries (or the live link was away): read the page again
   // and take its transcript, notes and state; what the agent is typing stays.

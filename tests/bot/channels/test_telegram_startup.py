@@ -27,7 +27,16 @@ async def test_commands_are_registered_at_start_up_in_every_language(telegram: T
     }
     assert set(calls) == {None, "en", "ar", "tr", "pl", "uk"}  # Dutch is the default menu
     for commands in calls.values():
-        assert [c["command"] for c in commands] == ["start", "terug", "opnieuw", "mens", "taal", "stop", "help"]
+        assert [c["command"] for c in commands] == [
+            "start",
+            "terug",
+            "opnieuw",
+            "mens",
+            "taal",
+            "stop",
+            "help",
+            "vergeet",
+        ]
         assert all(c["description"] for c in commands)
     assert calls["en"][3]["description"] != calls[None][3]["description"]  # "Praat met een mens", translated
     assert telegram.api.calls_of("setWebhook") == []  # no public URL: nothing to register

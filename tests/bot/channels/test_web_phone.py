@@ -240,7 +240,7 @@ async def test_the_meer_menu_keeps_the_rarer_actions_apart(
     await expect(more).to_have_attribute("aria-expanded", "true")
     menu = page.locator("#more-menu")
     shown = menu.locator("li:not([hidden]) .menu-label")
-    await expect(shown).to_have_text(["Taal", "Ik ben klaar", "Nieuw gesprek"])  # nothing to start again from
+    await expect(shown).to_have_text(["Taal", "Ik ben klaar", "Wis mijn gesprek", "Nieuw gesprek"])  # no restart yet
     await more.click()
     await expect(menu).to_be_hidden()
 
@@ -249,7 +249,7 @@ async def test_the_meer_menu_keeps_the_rarer_actions_apart(
     await expect(page.locator("#answers .option")).to_have_text(labels(real_dialog, start.next))
     await more.click()
     items = menu.get_by_role("button")
-    await expect(shown).to_have_text(["Opnieuw beginnen", "Taal", "Ik ben klaar", "Nieuw gesprek"])
+    await expect(shown).to_have_text(["Opnieuw beginnen", "Taal", "Ik ben klaar", "Wis mijn gesprek", "Nieuw gesprek"])
     for item in await items.all():  # each says what it does, and is a big enough target
         assert await item.get_attribute("aria-describedby")
         box = await item.bounding_box()
