@@ -9,18 +9,18 @@ from __future__ import annotations
 import logging
 import uuid
 
+from bot import forget
 from bot.dialogs.dialog import Dialog, TreeError
 from bot.handoff import HandoffGate, RecordingHandoff
 from bot.i18n import N_, I18n, _
 from bot.languages import LANGUAGE_PREFIX, Languages
 from bot.matching import clean, command_word, exact_option, match_option, match_words, slash_command
-from bot.messages import Action, Choice, IncomingMessage, OutgoingMessage, Reply
+from bot.messages import Action, IncomingMessage, OutgoingMessage, Reply
 from bot.outbox import encode, uses_outbox
 from bot.safety.crisis import CrisisDetector
 from bot.safety.help import crisis_help, missing_organisations
 from bot.screens import (
     ACTION_PREFIX,
-    FORGET_NO,
     FORGET_PREFIX,
     FORGET_YES,
     MORE_PREFIX,
@@ -32,7 +32,7 @@ from bot.screens import (
 from bot.turn import Turn
 from storage.models import Conversation, MonitoringEvent
 from storage.repository import ConversationStore
-from storage.unit_of_work import Turns
+from storage.unit_of_work import Turns, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +84,7 @@ class Engine:
             if turn.forget:
                 return await self._forget(turn, message)
             await work.save(conversation, turn.lines, turn.events)
-            if uses_outbox(message.channel):
-                batch = message.update_id or uuid.uuid4().hex
-                payloads = [encode(m) for m in turn.out]
-                await work.send(message.channel, message.chat_id, conversation.id, batch, payloads, message.context)
+            await _to_outbox(work, message, conversation.id, turn.out)
             logger.debug("conversation %s now at %s", conversation.id, conversation.state)
             return Reply(turn.out, handed_over=turn.handed_over)
 
@@ -101,10 +98,8 @@ class Engine:
         await self.handoff.forget(turn)
         await work.forget(conversation, [MonitoringEvent(kind="forgotten")])
         with self.i18n.use(conversation.locale):
-            last = [OutgoingMessage(_(FORGOTTEN_TEXT), kind="notice")]
-        if uses_outbox(message.channel):
-            batch = message.update_id or uuid.uuid4().hex
-            await work.send(message.channel, message.chat_id, None, batch, [encode(m) for m in last], message.context)
+            last = [forget.done()]
+        await _to_outbox(work, message, None, last)
         logger.info("a conversation was deleted at the user's request")
         return Reply(last, forgotten=True)
 
@@ -382,20 +377,15 @@ class Engine:
             turn.say(OutgoingMessage(_(HELP_TEXT), kind="notice"))
             self._show(turn)
         elif name is Action.FORGET:
-            self._ask_forget(turn)
-
-    def _ask_forget(self, turn: Turn) -> None:
-        """One confirmation before the conversation is deleted."""
-        options = (Choice(FORGET_YES, _("Ja, wissen")), Choice(FORGET_NO, _("Niet wissen")))
-        turn.say(OutgoingMessage(_(FORGET_QUESTION), options=options, kind="question"))
+            turn.say(forget.question())
 
     async def _forget_answer(self, turn: Turn, key: str) -> None:
         if key == FORGET_YES:
-            turn.user_said(_("Ja, wissen"))
+            turn.user_said(forget.yes_label())
             turn.forget = True
             return
-        turn.user_said(_("Niet wissen"))
-        turn.say(OutgoingMessage(_("Goed. Je gesprek blijft bewaard."), kind="notice"))
+        turn.user_said(forget.no_label())
+        turn.say(forget.kept())
         if not await self.handoff.where(turn):
             self._show(turn)
 
@@ -406,6 +396,17 @@ class Engine:
         with self.i18n.use(turn.conversation.locale):
             if not await self.handoff.where(turn):
                 self._show(turn)
+
+
+async def _to_outbox(
+    work: UnitOfWork, message: IncomingMessage, conversation_id: int | None, out: list[OutgoingMessage]
+) -> None:
+    """The turn's answer as outbox rows, for a channel that sends through the outbox (one batch per delivery)."""
+    if uses_outbox(message.channel):
+        batch = message.update_id or uuid.uuid4().hex
+        await work.send(
+            message.channel, message.chat_id, conversation_id, batch, [encode(m) for m in out], message.context
+        )
 
 
 def _is_child(conversation: Conversation) -> bool:
@@ -422,7 +423,3 @@ HELP_TEXT = N_(
     "Typ 'taal' voor een andere taal.\n"
     "Typ 'stop' om te stoppen."
 )
-FORGET_QUESTION = N_(
-    "Wil je dit gesprek wissen? Dan haal ik alles weg wat je hier schreef. Dit kun je niet terugdraaien."
-)
-FORGOTTEN_TEXT = N_("Je gesprek is gewist. Je woorden zijn weg. Je kunt altijd opnieuw beginnen.")

@@ -42,8 +42,9 @@ from bot.appkeys import DATABASE, HELPDESK, HUB
 from bot.channels.web import WEB_CHANNEL
 from bot.channels.web_opening import CHANNEL as WEB
 from bot.channels.web_socket import WebChannel
-from bot.helpdesk.desk import Helpdesk, queue_json
+from bot.helpdesk.desk import Helpdesk
 from bot.helpdesk.live import Event
+from bot.helpdesk.queue_rows import queue_json
 from bot.messages import OutgoingMessage
 from bot.outbox import decode, encode
 from storage.notify import Notifications, fits

@@ -25,8 +25,8 @@ from bot.console.ids import parse_id
 from bot.console.keys import AGENTS, SOCKETS
 from bot.console.login import session_cutoffs
 from bot.console.queue_order import for_agent
-from bot.helpdesk.desk import queue_json
 from bot.helpdesk.live import Subscription
+from bot.helpdesk.queue_rows import queue_json
 
 logger = logging.getLogger(__name__)
 

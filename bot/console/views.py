@@ -27,7 +27,8 @@ from bot.console.canned import load_canned
 from bot.console.keys import AGENTS, DUTCH, LANGUAGES, TRANSLATOR
 from bot.console.queue_order import MINE, for_agent, shown
 from bot.dialogs.dialog import Dialog
-from bot.helpdesk.desk import OUTCOMES, queue_json
+from bot.helpdesk.desk import OUTCOMES
+from bot.helpdesk.queue_rows import queue_json
 from bot.i18n import SOURCE_LOCALE, language_name
 from storage.models import Conversation
 

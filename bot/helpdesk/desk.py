@@ -20,16 +20,16 @@ from bot.dialogs.dialog import Dialog
 from bot.helpdesk import texts
 from bot.helpdesk.hours import OpeningHours
 from bot.helpdesk.live import Event, LiveBus
+from bot.helpdesk.queue_rows import queue_json
 from bot.hub import ChannelHub
-from bot.i18n import SOURCE_LOCALE, I18n, language_name
+from bot.i18n import SOURCE_LOCALE, I18n
 from bot.matching import clean
 from bot.messages import OutgoingMessage
 from bot.outbox import encode, uses_outbox
 from storage.agents import AgentStore
-from storage.handoffs import HandoffStore, QueueItem
+from storage.handoffs import HandoffStore
 from storage.models import Agent, Conversation, Handoff, MonitoringEvent, utcnow
 from storage.repository import ConversationStore
-from storage.silent_handoffs import is_silent
 from storage.unit_of_work import Turns, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class Helpdesk:
         """
         text, _cut = clean(text, MAX_AGENT_TEXT)
         if not text:
-            await self._live(agent, handoff_id)
+            await self.live(agent, handoff_id)
             return ""
         original = (clean(original, MAX_AGENT_TEXT)[0] or None) if original else None
         delivery = None if message_id is None else f"agent:{agent.id}:{message_id}"
@@ -207,7 +207,7 @@ class Helpdesk:
 
         The transcript keeps the Dutch beside it. ``translate(text, source, target)`` raises when it cannot.
         """
-        live = await self._live(agent, handoff_id)  # before anything is sent to be translated
+        live = await self.live(agent, handoff_id)  # before anything is sent to be translated
         dutch = clean(dutch, MAX_AGENT_TEXT)[0]
         if not dutch:
             return ""
@@ -221,7 +221,7 @@ class Helpdesk:
         return await self.reply(agent, handoff_id, text, original=dutch, message_id=message_id)
 
     async def typing(self, agent: Agent, handoff_id: int) -> None:
-        live = await self._live(agent, handoff_id)
+        live = await self.live(agent, handoff_id)
         await self.hub.typing(live.conversation.channel, live.conversation.chat_id)
 
     async def transfer(self, agent: Agent, handoff_id: int, to: Agent | None) -> bool:
@@ -305,12 +305,7 @@ class Helpdesk:
 
     async def live(self, agent: Agent, handoff_id: int) -> Live:
         """The hand-off and its conversation, when it is live with this agent (any, for an admin); else NotYours."""
-        return await self._live(agent, handoff_id)
-
-    async def _live(self, agent: Agent, handoff_id: int) -> Live:
-        handoff = await self._handoff(handoff_id)
-        if handoff.status != "live" or (handoff.agent_id != agent.id and agent.role != "admin"):
-            raise NotYours(handoff_id)
+        handoff = _theirs(agent, await self._handoff(handoff_id))
         conversation = await self.conversations.get(handoff.conversation_id)
         if conversation is None:
             raise NotYours(handoff_id)
@@ -321,9 +316,7 @@ class Helpdesk:
         self, handoff_id: int, delivery: str | None = None
     ) -> AsyncIterator[tuple[UnitOfWork, Conversation | None]]:
         """The unit of work on the hand-off's conversation (its lock, one transaction), and the conversation."""
-        handoff = await self.handoffs.get(handoff_id)
-        if handoff is None:
-            raise NotYours(handoff_id)
+        handoff = await self._handoff(handoff_id)
         key = await self.conversations.get(handoff.conversation_id)
         if key is None:
             raise NotYours(handoff_id)
@@ -337,9 +330,7 @@ class Helpdesk:
         handoff = await work.handoffs.get(handoff_id)
         if handoff is None or conversation is None:
             raise NotYours(handoff_id)
-        if handoff.status != "live" or (handoff.agent_id != agent.id and agent.role != "admin"):
-            raise NotYours(handoff_id)
-        return Live(handoff, conversation)
+        return Live(_theirs(agent, handoff), conversation)
 
     async def _tell(self, work: UnitOfWork, conversation: Conversation, build: Callable[[], OutgoingMessage]) -> None:
         """Say something to the user in their language, in the transcript and the outbox of this unit of work."""
@@ -402,27 +393,12 @@ class Helpdesk:
         )
 
 
+def _theirs(agent: Agent, handoff: Handoff) -> Handoff:
+    """``handoff`` when it is live with ``agent`` (any live one, for an admin); else NotYours."""
+    if handoff.status != "live" or (handoff.agent_id != agent.id and agent.role != "admin"):
+        raise NotYours(handoff.id)
+    return handoff
+
+
 def _now(desk: Helpdesk) -> str:
     return desk.clock().isoformat()
-
-
-def queue_json(item: QueueItem, now: datetime) -> dict[str, object]:
-    """A queue row for the console (no message text)."""
-    return {
-        "handoff": item.handoff_id,
-        "conversation": item.conversation_id,
-        "status": item.status,
-        "channel": item.channel,
-        "locale": item.locale,
-        "language": language_name(item.locale),
-        "waiting_seconds": max(0, int((now - item.requested_at).total_seconds())),
-        "role": item.facts.get("role"),
-        "theme": item.facts.get("theme"),
-        "crisis": item.crisis,
-        "witte_vlek": item.witte_vlek,
-        "after_hours": item.after_hours,
-        "messages": item.waiting_messages,
-        "agent": item.agent_name,
-        "agent_id": item.agent_id,
-        "no_message": is_silent(item),  # waiting, and no word from the user since the request
-    }
