@@ -18,7 +18,7 @@ from aiohttp import web
 from bot import console, http_bodies, http_headers, shutdown
 from bot.abuse import CLIENT_LIMITS, client_limits
 from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE, TURNS
-from bot.channels import telegram
+from bot.channels import privacy_page, telegram
 from bot.channels import web as web_chat
 from bot.console.limiter import trusted_networks
 from bot.dialogs.dialog import Dialog
@@ -29,6 +29,7 @@ from bot.helpdesk.hours import OpeningHours
 from bot.hub import ChannelHub
 from bot.i18n import I18n, MissingCatalog
 from bot.live_relay import live_relay
+from bot.privacy import Terms
 from bot.settings import Settings, SettingsError, env_name
 from storage.database import create_engine
 from storage.leader import Leadership
@@ -72,6 +73,7 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     app.cleanup_ctx.append(_housekeeping)
     app.router.add_get("/healthz", healthz)
     web_chat.setup(app)  # the chat page at "/", /embed, /chat/ws
+    privacy_page.setup(app)  # /privacy: what is kept, how long, who reads it, how to delete it
     app.cleanup_ctx.append(live_relay)  # PostgreSQL: live events to and from the other workers
     telegram.setup(app)  # the webhook route and the bot, when TELEGRAM_TOKEN is set
     console.setup(app)  # the agents' console under /console/
@@ -125,6 +127,7 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         max_text_chars=settings.max_text_chars,
         handoff=HelpdeskGate(app[HELPDESK], handoffs=app[CLIENT_LIMITS].handoffs),
         turns=app[TURNS],
+        privacy_terms=Terms.of(settings),
     )
     logger.info("beslisboom %s loaded: %d nodes", app[DIALOG].version, len(app[DIALOG].tree.nodes))
     yield
@@ -132,11 +135,13 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
 
 async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
     """Forget old delivery ids now and then (channels only redeliver recent updates), unused web tickets, and
-    limit counters that no longer count."""
+    limit counters that no longer count; count where quiet conversations stopped; purge once a day."""
 
     leader = Leadership(app[DATABASE], "housekeeping")  # one worker of the deployment prunes
 
     async def prune_forever() -> None:
+        from storage.monitoring import count_quiet
+        from storage.referrals import expire_overdue
         from storage.retention import purge
 
         purged_at: float | None = None  # retention (storage/retention.py): at most once a day, per leader
@@ -152,8 +157,16 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
                 await app[web_chat.WEB_CHANNEL].sessions.expire_idle()  # idle ones: nothing opens them again
                 pruned = await LimitCounterStore(app[DATABASE]).prune(round(time.time() * 1000))
                 logger.debug("pruned %d limit counters that no longer count", pruned)
+                await count_quiet(app[DATABASE], utcnow())  # where people stopped (anonymous counts)
+                await expire_overdue(app[DATABASE], utcnow(), app[SETTINGS].referral_timeout_days)  # back to us
                 if purged_at is None or time.monotonic() - purged_at >= timedelta(days=1).total_seconds():
-                    await purge(app[DATABASE], app[SETTINGS].retention_days, app[SETTINGS].audit_retention_days)
+                    settings = app[SETTINGS]
+                    await purge(
+                        app[DATABASE],
+                        settings.retention_days,
+                        settings.audit_retention_days,
+                        callback_retention_days=settings.callback_retention_days,
+                    )
                     purged_at = time.monotonic()
             except Exception:
                 logger.exception("pruning delivery ids failed; trying again later")

@@ -13,6 +13,7 @@ from bot import purge_cli
 from bot.console import commands as console_commands
 from bot.dialogs import cli as dialog_commands
 from bot.helpdesk import cli as lifecycle_commands
+from bot.monitoring import cli as stats_commands
 from bot.safety import cli as crisis_commands
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     crisis_commands.register(commands)
     lifecycle_commands.register(commands)
     purge_cli.register(commands)
+    stats_commands.register(commands)
     return parser
 
 
@@ -107,6 +109,7 @@ async def _chat(settings: Settings, chat_id: str) -> None:
     from bot.dialogs.dialog import Dialog
     from bot.engine import Engine
     from bot.i18n import I18n
+    from bot.privacy import Terms
     from storage.database import create_engine
     from storage.migrate import upgrade
     from storage.repository import ConversationStore
@@ -115,7 +118,11 @@ async def _chat(settings: Settings, chat_id: str) -> None:
     try:
         await upgrade(database)
         engine = Engine(
-            ConversationStore(database), Dialog.load(), I18n(settings.locales), max_text_chars=settings.max_text_chars
+            ConversationStore(database),
+            Dialog.load(),
+            I18n(settings.locales),
+            max_text_chars=settings.max_text_chars,
+            privacy_terms=Terms.of(settings),  # the welcome says how long we keep it
         )
         await TerminalChat(engine, chat_id).run()
     finally:

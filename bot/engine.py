@@ -9,28 +9,20 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot import forget
+from bot import forget, privacy
 from bot.dialogs.dialog import Dialog, TreeError
 from bot.handoff import HandoffGate, RecordingHandoff
 from bot.i18n import N_, I18n, _
-from bot.languages import LANGUAGE_PREFIX, Languages
-from bot.matching import clean, command_word, exact_option, match_option, match_words, slash_command
+from bot.languages import Languages
+from bot.matching import clean, command_word, match_option, slash_command
 from bot.messages import Action, IncomingMessage, OutgoingMessage, Reply
 from bot.outbox import encode, uses_outbox
 from bot.safety.crisis import CrisisDetector
 from bot.safety.help import crisis_help, missing_organisations
-from bot.screens import (
-    ACTION_PREFIX,
-    FORGET_PREFIX,
-    FORGET_YES,
-    MORE_PREFIX,
-    OPTION_PREFIX,
-    action,
-    card,
-    render,
-)
+from bot.steps import Steps
 from bot.turn import Turn
-from storage.models import Conversation, MonitoringEvent
+from storage.models import Conversation
+from storage.monitoring import Tally
 from storage.repository import ConversationStore
 from storage.unit_of_work import Turns, UnitOfWork
 
@@ -50,11 +42,13 @@ class Engine:
         handoff: HandoffGate | None = None,
         crisis: CrisisDetector | None = None,
         turns: Turns | None = None,
+        privacy_terms: privacy.Terms | None = None,
     ) -> None:
         self.store = store
         self.dialog = dialog
         self.i18n = i18n
         self.max_text_chars = max_text_chars
+        self.privacy_terms = privacy_terms or privacy.Terms()  # the welcome says how long we keep it (bot/privacy.py)
         self.handoff: HandoffGate = handoff or RecordingHandoff(dialog)
         self.crisis = crisis or CrisisDetector.load(i18n.locales)
         self.languages = Languages(i18n)
@@ -62,6 +56,7 @@ class Engine:
         if missing:
             raise TreeError([f"the crisis help needs organisation '{org_id}' in the directory" for org_id in missing])
         self.turns = turns or Turns(store.engine)
+        self.steps = Steps(dialog, i18n, self.languages, self.handoff, self.privacy_terms)
 
     async def handle(self, message: IncomingMessage) -> Reply:
         """Process one message in one transaction; a delivery id seen before is answered with nothing.
@@ -83,7 +78,9 @@ class Engine:
                 await self._step(turn, message, is_new)
             if turn.forget:
                 return await self._forget(turn, message)
-            await work.save(conversation, turn.lines, turn.events)
+            if is_new:
+                turn.tallies.append(Tally("started", channel=conversation.channel, locale=conversation.locale))
+            await work.save(conversation, turn.lines, turn.tallies)
             await _to_outbox(work, message, conversation.id, turn.out)
             logger.debug("conversation %s now at %s", conversation.id, conversation.state)
             return Reply(turn.out, handed_over=turn.handed_over)
@@ -96,7 +93,7 @@ class Engine:
         work = turn.unit
         conversation = turn.conversation
         await self.handoff.forget(turn)
-        await work.forget(conversation, [MonitoringEvent(kind="forgotten")])
+        await work.forget(conversation, [Tally("forgotten")])
         with self.i18n.use(conversation.locale):
             last = [forget.done()]
         await _to_outbox(work, message, None, last)
@@ -121,9 +118,7 @@ class Engine:
             if conversation is None or not self.dialog.has(conversation.state):
                 return []
             with self.i18n.use(conversation.locale):
-                return render(
-                    self.dialog, conversation.state, bool(conversation.history), child=_is_child(conversation)
-                )
+                return self.steps.screen(conversation)
 
     def _new(self, message: IncomingMessage) -> Conversation:
         return Conversation(
@@ -153,26 +148,26 @@ class Engine:
         if turn.crisis is not None:  # help came first; the user keeps their place in the tree
             if is_new or conversation.status == "ended":
                 conversation.status = "bot"
-            self._show(turn)
+            self.steps.show(turn)
             return
         if is_new or conversation.status == "ended":
             conversation.status = "bot"
-            self._show(turn)
+            self.steps.show(turn)
             offered = self.languages.offered(message.locale_hint) if is_new else None
             if offered is not None:  # last, so its buttons are the ones a page shows
                 turn.say(self.languages.offer(offered, conversation.locale))
             if not self._means_something(message, text):
                 return
         if conversation.tree_version != self.dialog.version and self._upgrade_tree(turn):
-            self._show(turn)
+            self.steps.show(turn)
             if not self._means_something(message, text):
                 return
         if message.choice is not None:
-            await self._choice(turn, message.choice)
+            await self.steps.choice(turn, message.choice)
         elif text is not None:
-            await self._text(turn, text)
+            await self.steps.text(turn, text)
         else:
-            self._show(turn)
+            self.steps.show(turn)
 
     def _crisis(self, turn: Turn) -> None:
         """Danger in the user's words: the fitting help at once, counted by kind only (no text, no id)."""
@@ -210,193 +205,6 @@ class Engine:
         conversation.history = []
         return True
 
-    async def _choice(self, turn: Turn, key: str) -> None:
-        if key.startswith(ACTION_PREFIX):
-            name = key.removeprefix(ACTION_PREFIX)
-            if name in Action._value2member_map_:
-                turn.user_said(action(Action(name)).label)
-                await self._action(turn, Action(name))
-                return
-        elif key.startswith(LANGUAGE_PREFIX):
-            await self._set_language(turn, key.removeprefix(LANGUAGE_PREFIX))
-            return
-        elif key.startswith(FORGET_PREFIX):
-            await self._forget_answer(turn, key)
-            return
-        elif key.startswith(MORE_PREFIX):
-            self._more(turn, key.removeprefix(MORE_PREFIX))
-            return
-        elif key.startswith(OPTION_PREFIX):
-            node_id, _sep, option_id = key.removeprefix(OPTION_PREFIX).partition(":")
-            if node_id == turn.conversation.state:
-                node = self.dialog.node(node_id)
-                for index, option in enumerate(node.options):
-                    if option.id == option_id:
-                        turn.user_said(option.label)
-                        await self._advance(turn, index)
-                        return
-            turn.say(
-                OutgoingMessage(_("Die knop hoort bij een eerdere vraag. Hier is de vraag van nu."), kind="notice")
-            )
-            self._show(turn)
-            return
-        logger.info("conversation %s: unknown choice key ignored", turn.conversation.id)
-        self._reask(turn)
-
-    async def _text(self, turn: Turn, text: str) -> None:
-        if not text:
-            turn.say(OutgoingMessage(_("Ik heb geen tekst gekregen."), kind="notice"))
-            self._show(turn)
-            return
-        slash = slash_command(text)
-        if slash is not None:
-            await self._action(turn, slash)
-            return
-        node = self.dialog.node(turn.conversation.state)
-        labels = [option.label for option in node.options]
-        index = exact_option(text, labels)
-        if index is None:
-            word = command_word(text)
-            if word is not None:
-                await self._action(turn, word)
-                return
-            index = match_option(text, labels)
-        if index is None:
-            index = match_words(text, [option.words for option in node.options])
-        if index is None:
-            await self._not_understood(turn, text)
-        else:
-            await self._advance(turn, index)
-
-    async def _advance(self, turn: Turn, index: int) -> None:
-        conversation = turn.conversation
-        node = self.dialog.node(conversation.state)
-        option = node.options[index]
-        new_state = self.dialog.choose(conversation.state, option.id)
-        conversation.history = [*conversation.history, conversation.state]
-        conversation.facts = {**conversation.facts, **option.set}
-        await self._enter(turn, new_state)
-
-    async def _enter(self, turn: Turn, node_id: str) -> None:
-        conversation = turn.conversation
-        conversation.state = node_id
-        node = self.dialog.node(node_id)
-        if node.set:
-            conversation.facts = {**conversation.facts, **node.set}
-        self._show(turn)
-        if node.type == "outcome":
-            turn.count("outcome", node_id)
-        if node.witte_vlek:
-            turn.count("witte_vlek", node_id)
-        if node.type == "handoff":
-            await self.handoff.request(turn, urgent=node.urgent, witte_vlek=node.witte_vlek)
-
-    def _show(self, turn: Turn) -> None:
-        conversation = turn.conversation
-        turn.say(*render(self.dialog, conversation.state, bool(conversation.history), child=_is_child(conversation)))
-
-    def _more(self, turn: Turn, org_id: str) -> None:
-        """A "Meer over …" button: what that party of the current outcome can and cannot do."""
-        conversation = turn.conversation
-        node = self.dialog.node(conversation.state)
-        if org_id not in {step.organisation for step in node.steps}:
-            turn.say(
-                OutgoingMessage(_("Die knop hoort bij een eerdere vraag. Hier is de vraag van nu."), kind="notice")
-            )
-            self._show(turn)
-            return
-        org = self.dialog.organisation(org_id)
-        org_name = org.short or org.name
-        turn.user_said(_("Meer over {name}").format(name=org_name))
-        turn.say(
-            card(self.dialog, conversation.state, org_id, bool(conversation.history), child=_is_child(conversation))
-        )
-
-    async def _not_understood(self, turn: Turn, text: str) -> None:
-        """A language asked for by name switches; words of another language get the offer; else ask again."""
-        locale = turn.conversation.locale
-        asked = self.languages.typed(text)
-        if asked is not None:
-            await self._set_language(turn, asked)
-            return
-        guessed = self.languages.guess(text)
-        if guessed is not None and guessed != locale:
-            turn.say(self.languages.offer(guessed, locale))
-            return
-        self._reask(turn)
-
-    def _reask(self, turn: Turn) -> None:
-        """Say we did not understand; a question is shown again, an outcome only by its buttons (not all again)."""
-        conversation = turn.conversation
-        node = self.dialog.node(conversation.state)
-        if node.options:
-            turn.say(
-                OutgoingMessage(_("Dat begreep ik niet. Kies een van de antwoorden, of typ het nummer."), kind="notice")
-            )
-            self._show(turn)
-            return
-        screen = render(self.dialog, conversation.state, bool(conversation.history), child=_is_child(conversation))
-        last = screen[-1]
-        text = _("Dit is het einde van deze route. Wil je verder praten? Kies dan 'Praat met een mens'.")
-        turn.say(OutgoingMessage(text, options=last.options, actions=last.actions, kind="notice"))
-
-    async def _action(self, turn: Turn, name: Action) -> None:
-        conversation = turn.conversation
-        if name is Action.BACK:
-            if conversation.history:
-                previous = conversation.history[-1]
-                conversation.history = conversation.history[:-1]
-                conversation.state = previous
-            else:
-                turn.say(OutgoingMessage(_("Je bent al bij het begin."), kind="notice"))
-            self._show(turn)
-        elif name is Action.RESTART:
-            conversation.history = []
-            conversation.facts = {}
-            conversation.status = "bot"
-            conversation.state = self.dialog.restart(conversation.state)
-            self._show(turn)
-        elif name is Action.HUMAN:
-            node = self.dialog.node(conversation.state)
-            urgent = node.urgent or "crisis" in conversation.facts
-            await self.handoff.request(turn, urgent=urgent, witte_vlek=False)
-        elif name is Action.LANGUAGE:
-            turn.say(self.languages.menu())
-        elif name is Action.STOP:
-            conversation.status = "ended"
-            conversation.history = []
-            conversation.facts = {}
-            conversation.state = self.dialog.start
-            turn.say(
-                OutgoingMessage(
-                    _("Fijn dat je er was. Je kunt altijd terugkomen. Stuur dan gewoon een bericht."),
-                    kind="notice",
-                )
-            )
-        elif name is Action.HELP:
-            turn.say(OutgoingMessage(_(HELP_TEXT), kind="notice"))
-            self._show(turn)
-        elif name is Action.FORGET:
-            turn.say(forget.question())
-
-    async def _forget_answer(self, turn: Turn, key: str) -> None:
-        if key == FORGET_YES:
-            turn.user_said(forget.yes_label())
-            turn.forget = True
-            return
-        turn.user_said(forget.no_label())
-        turn.say(forget.kept())
-        if not await self.handoff.where(turn):
-            self._show(turn)
-
-    async def _set_language(self, turn: Turn, code: str) -> None:
-        """Switch the language and keep the place: in the tree (its screen again) or in the queue."""
-        if self.i18n.offers(code):
-            turn.conversation.locale = code
-        with self.i18n.use(turn.conversation.locale):
-            if not await self.handoff.where(turn):
-                self._show(turn)
-
 
 async def _to_outbox(
     work: UnitOfWork, message: IncomingMessage, conversation_id: int | None, out: list[OutgoingMessage]
@@ -409,17 +217,4 @@ async def _to_outbox(
         )
 
 
-def _is_child(conversation: Conversation) -> bool:
-    """A primary-school pupil: gets the simpler words about each party."""
-    return conversation.facts.get("role") == "leerling_po"
-
-
 EDITED_TEXT = N_("Je hebt een bericht aangepast. Ik lees alleen nieuwe berichten. Stuur het gerust opnieuw.")
-HELP_TEXT = N_(
-    "Kies steeds een antwoord, of typ het nummer.\n"
-    "Typ 'terug' voor de vorige vraag.\n"
-    "Typ 'opnieuw' om opnieuw te beginnen.\n"
-    "Typ 'mens' om met een mens te praten.\n"
-    "Typ 'taal' voor een andere taal.\n"
-    "Typ 'stop' om te stoppen."
-)

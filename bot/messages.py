@@ -20,6 +20,7 @@ class Action(StrEnum):
     STOP = "stop"
     HELP = "help"
     FORGET = "vergeet"  # delete the whole conversation, after one confirmation
+    PRIVACY = "privacy"  # what is kept, how long, who reads it, how to delete it (bot/privacy.py)
 
 
 @dataclass(frozen=True, slots=True)

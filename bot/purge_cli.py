@@ -32,7 +32,13 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
         database = create_engine(settings.database_url)
         try:
             await upgrade(database)
-            return await purge(database, settings.retention_days, settings.audit_retention_days, dry_run=args.dry_run)
+            return await purge(
+                database,
+                settings.retention_days,
+                settings.audit_retention_days,
+                dry_run=args.dry_run,
+                callback_retention_days=settings.callback_retention_days,
+            )
         finally:
             await database.dispose()
 

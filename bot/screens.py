@@ -13,6 +13,8 @@ MORE_PREFIX = "more:"
 FORGET_PREFIX = "forget:"  # the answers to "Wil je dit gesprek wissen?"
 FORGET_YES = FORGET_PREFIX + "yes"
 FORGET_NO = FORGET_PREFIX + "no"
+CALLBACK_PREFIX = "bel:"  # "Bel me terug" and its questions (bot/helpdesk/callback_request.py)
+REFERRAL_PREFIX = "ref:"  # the user's answers to a warm referral (bot/helpdesk/referrals.py)
 SAFE_STEPS = N_("Neem alleen de stappen waar jij je veilig bij voelt.")
 
 
@@ -30,6 +32,7 @@ def action(name: Action) -> Choice:
         Action.STOP: _("Ik ben klaar"),
         Action.HELP: _("Hulp"),
         Action.FORGET: _("Wis mijn gesprek"),
+        Action.PRIVACY: _("Privacy"),
     }
     return Choice(ACTION_PREFIX + name.value, labels[name])
 

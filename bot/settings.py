@@ -87,6 +87,12 @@ class Settings(BaseModel):
     # Retention (storage/retention.py): conversations and the audit are deleted after this many days.
     retention_days: int = Field(ge=1, le=3650)
     audit_retention_days: int = Field(ge=1, le=3650)
+    # Call-back requests (storage/callbacks.py) are deleted, number and all, after this many days at the latest.
+    callback_retention_days: int = Field(ge=1, le=90)
+    # Warm referral (bot/helpdesk/referrals.py): not accepted within this many days, it comes back to the helpdesk.
+    referral_timeout_days: int = Field(ge=1, le=60)
+    # Monitoring: counts below this are shown as "< min_count" (bot/monitoring/figures.py).
+    min_count: int = Field(ge=1, le=1000)
     # Telegram channel (bot/channels/telegram): see config/default.toml.
     telegram_polling: bool
     telegram_webhook_path: str

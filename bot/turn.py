@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from bot.messages import OutgoingMessage
 from bot.safety.crisis import CrisisKind
-from storage.models import Conversation, Handoff, MonitoringEvent
+from storage.models import Conversation, Handoff
+from storage.monitoring import Tally, about
 from storage.repository import Line
 from storage.unit_of_work import UnitOfWork
 
@@ -16,7 +17,7 @@ class Turn:
     conversation: Conversation
     out: list[OutgoingMessage] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
-    events: list[MonitoringEvent] = field(default_factory=list)
+    tallies: list[Tally] = field(default_factory=list)  # anonymous counts (``storage.monitoring``)
     crisis: CrisisKind | None = None  # danger found in the user's words this turn (the hand-off flags it)
     client: str | None = None  # ``IncomingMessage.client``: for limits per client only, never stored
     work: UnitOfWork | None = None  # the turn's transaction; None for a welcome that stores nothing
@@ -40,15 +41,6 @@ class Turn:
             self.out.append(message)
             self.lines.append(Line("bot", message.plain()))
 
-    def count(self, kind: str, node: str | None = None) -> None:
-        """Add an anonymous monitoring event (no conversation id, no text)."""
-        facts = self.conversation.facts
-        self.events.append(
-            MonitoringEvent(
-                kind=kind,
-                node=node,
-                role=facts.get("role"),
-                theme=facts.get("theme"),
-                channel=self.conversation.channel,
-            )
-        )
+    def count(self, kind: str, node: str = "", detail: str = "") -> None:
+        """Count one more of ``kind``, with the channel and the role, theme and stage known so far (no id, no text)."""
+        self.tallies.append(about(self.conversation, kind, node, detail))

@@ -1,4 +1,8 @@
-"""Console accounts, their sessions and the audit log (who opened which conversation when: ids only)."""
+"""Console accounts, their sessions and the audit log (who opened which conversation when: ids only).
+
+The display name (what users read: "Je praat nu met Anna") is checked where people type it, ``wegwijzer agent``
+and the admins' page (``bot/console/display_names.py``); this store keeps what it is given.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import Agent, AgentSession, AuditEntry, utcnow
@@ -64,6 +68,18 @@ class AgentStore:
             await conn.execute(
                 insert(AUDIT).values(agent_id=None, action=f"password_reset:{agent_id}", at=at or utcnow())
             )
+
+    async def set_display_name(
+        self, agent_id: int, display_name: str, by: int | None = None, at: datetime | None = None
+    ) -> bool:
+        """The name users see from now on (their next message); audited as ``display_name:<id>`` by ``by`` (an
+        admin's id; None: the command line). False when there is no such agent."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(update(AGENTS).where(AGENTS.c.id == agent_id).values(display_name=display_name))
+            if result.rowcount != 1:
+                return False
+            await conn.execute(insert(AUDIT).values(agent_id=by, action=f"display_name:{agent_id}", at=at or utcnow()))
+        return True
 
     async def set_languages(self, agent_id: int, languages: Sequence[str]) -> bool:
         """Record the languages an agent speaks; False when there is no such agent."""
@@ -139,6 +155,21 @@ class AgentStore:
             return False
         return started_since is None or row.created_at >= started_since
 
+    async def online(self, idle_since: datetime, started_since: datetime | None = None) -> dict[int, datetime]:
+        """Active helpdesk agents (not partners) with a session that still counts, each with the last moment they
+        used the console."""
+        query = (
+            select(SESSIONS.c.agent_id, func.max(SESSIONS.c.last_seen_at))
+            .join(AGENTS, AGENTS.c.id == SESSIONS.c.agent_id)
+            .where(AGENTS.c.active.is_(True), AGENTS.c.role != "partner", SESSIONS.c.last_seen_at >= idle_since)
+            .group_by(SESSIONS.c.agent_id)
+        )
+        if started_since is not None:
+            query = query.where(SESSIONS.c.created_at >= started_since)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {int(agent_id): last_seen for agent_id, last_seen in rows}
+
     async def end_session(self, token_hash: str) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(delete(SESSIONS).where(SESSIONS.c.token_hash == token_hash))
@@ -190,6 +221,16 @@ class AgentStore:
         return [
             (AuditEntry(**{c.name: r._mapping[AUDIT.c[c.name]] for c in AUDIT.columns}), r.agent_name) for r in rows
         ]
+
+    async def audit_count(self, agent_id: int, action: str, since: datetime) -> int:
+        """How often ``agent_id`` did ``action`` at or after ``since`` (e.g. codes searched that did not exist)."""
+        async with self.engine.connect() as conn:
+            count = await conn.scalar(
+                select(func.count())
+                .select_from(AUDIT)
+                .where(AUDIT.c.agent_id == agent_id, AUDIT.c.action == action, AUDIT.c.at >= since)
+            )
+        return int(count or 0)
 
     async def audit_kinds(self) -> list[str]:
         """The kinds of action in the log (``languages:7`` counts as ``languages``), for the filter."""

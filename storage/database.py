@@ -35,16 +35,26 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 def create_engine(url: str) -> AsyncEngine:
     """Create the engine; for SQLite make the folder and switch on WAL and foreign keys.
 
-    ``hide_parameters``: a database error must never carry what a user wrote into the logs.
+    ``hide_parameters``: a database error must never carry what a user wrote into the logs. Nor may the driver:
+    aiosqlite logs every statement with its parameters (chat ids, typed text) at DEBUG, so its logger stays at
+    INFO even when the app logs at DEBUG (``log_level``).
     """
     full = make_url(async_url(url))
     if full.drivername.startswith("sqlite"):
+        _quiet_driver()
         if full.database and full.database != ":memory:":
             Path(full.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(full, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(full, pool_pre_ping=True, hide_parameters=True)
+
+
+def _quiet_driver() -> None:
+    """aiosqlite's logger at INFO at least (a stricter level set elsewhere stays): its DEBUG lines carry data."""
+    driver = logging.getLogger("aiosqlite")
+    if driver.level < logging.INFO:  # NOTSET (0) too: it would follow the root logger down to DEBUG
+        driver.setLevel(logging.INFO)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from transitions import Machine
+from storage.lifecycle import Lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -37,43 +37,16 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "deleted", "source": list(OPEN), "dest": ENDED},  # the user deleted the conversation
 ]
 
-MACHINE = Machine(
-    model=None,
+LIFECYCLE = Lifecycle(
+    "The lifecycle of a request for a person",
+    "storage/handoff_lifecycle.py",
     states=[BOT, QUEUED, LIVE, ENDED],
     transitions=TRANSITIONS,
     initial=BOT,
-    auto_transitions=False,
+    finals=[ENDED],
 )
-
-
-def sources(trigger: str) -> tuple[str, ...]:
-    """The states ``trigger`` may leave (KeyError for a trigger the lifecycle does not have)."""
-    event = MACHINE.events[trigger]
-    return tuple(event.transitions)
-
-
-def destination(trigger: str) -> str:
-    """Where ``trigger`` leads (the same from every state it may leave)."""
-    event = MACHINE.events[trigger]
-    (dest,) = {transition.dest for transitions in event.transitions.values() for transition in transitions}
-    assert dest is not None
-    return dest
-
-
-def mermaid() -> str:
-    """The lifecycle as a Mermaid state diagram, from the same data."""
-    lines = ["stateDiagram-v2", f"    [*] --> {BOT}"]
-    for transition in TRANSITIONS:
-        source = transition["source"]
-        for state in source if isinstance(source, list) else [source]:
-            lines.append(f"    {state} --> {transition['dest']}: {transition['trigger']}")
-    lines.append(f"    {ENDED} --> [*]")
-    return "\n".join(lines) + "\n"
-
-
-def markdown() -> str:
-    return (
-        "# The lifecycle of a request for a person\n\n"
-        "Drawn from `storage/handoff_lifecycle.py` by `wegwijzer lifecycle draw`; do not edit by hand.\n\n"
-        f"```mermaid\n{mermaid()}```\n"
-    )
+MACHINE = LIFECYCLE.machine
+sources = LIFECYCLE.sources
+destination = LIFECYCLE.destination
+mermaid = LIFECYCLE.mermaid
+markdown = LIFECYCLE.markdown

@@ -8,17 +8,17 @@ Which change may happen from which status is declared once in ``storage.handoff_
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, func, insert, or_, select, true, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import handoff_lifecycle as lifecycle
-from storage.models import Agent, AgentNote, Conversation, Handoff, MonitoringEvent, TranscriptEntry, utcnow
+from storage import monitoring
+from storage.bound_store import BoundStore
+from storage.models import Agent, AgentNote, Conversation, Handoff, TranscriptEntry, utcnow
+from storage.monitoring import Tally
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,6 @@ CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 AGENTS: Table = Agent.__table__  # type: ignore[attr-defined]
 NOTES: Table = AgentNote.__table__  # type: ignore[attr-defined]
 TRANSCRIPT: Table = TranscriptEntry.__table__  # type: ignore[attr-defined]
-EVENTS: Table = MonitoringEvent.__table__  # type: ignore[attr-defined]
 
 OPEN = lifecycle.OPEN
 PRIORITY_CRISIS = 2
@@ -58,32 +57,8 @@ class QueueItem:
     claimed_at: datetime | None = None  # set once an agent had it (it may be back in the queue since)
 
 
-class HandoffStore:
+class HandoffStore(BoundStore):
     """Reads and writes of the queue; ``bound(conn)`` does them inside a caller's transaction (a turn)."""
-
-    def __init__(self, engine: AsyncEngine, conn: AsyncConnection | None = None) -> None:
-        self.engine = engine
-        self.conn = conn
-
-    def bound(self, conn: AsyncConnection) -> HandoffStore:
-        """The same store, working inside ``conn``'s open transaction (no commits of its own)."""
-        return HandoffStore(self.engine, conn)
-
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
-        if self.conn is not None:
-            yield self.conn
-        else:
-            async with self.engine.connect() as conn:
-                yield conn
-
-    @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        if self.conn is not None:
-            yield self.conn
-        else:
-            async with self.engine.begin() as conn:
-                yield conn
 
     async def open_for(self, conversation_id: int) -> Handoff | None:
         """The conversation's queued or live hand-off, if any."""
@@ -309,9 +284,10 @@ class HandoffStore:
             (AgentNote(**{k: v for k, v in r._mapping.items() if k != "display_name"}), r.display_name) for r in rows
         ]
 
-    async def count(self, event: MonitoringEvent) -> None:
+    async def count(self, tally: Tally, day: date) -> None:
+        """An anonymous count outside a turn (``storage.monitoring``)."""
         async with self._write() as conn:
-            await conn.execute(insert(EVENTS).values(**event.model_dump(exclude={"id"})))
+            await monitoring.add(conn, [tally], day)
 
     async def _change(self, handoff_id: int, trigger: str, condition: Any, values: dict[str, Any]) -> bool:
         """Fire ``trigger`` of the lifecycle: one conditional UPDATE from the states it may leave."""

@@ -6,10 +6,10 @@ conversation can be resumed and handed to a person; deleting a conversation dele
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -37,6 +37,10 @@ class Conversation(SQLModel, table=True):
     handoff_requested_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The code a user can quote to an agent ("K7-4QX", bot/helpdesk/reference.py): set when a person is involved.
+    reference: str | None = Field(default=None, max_length=16, unique=True, index=True)
+    # Where the user stopped is counted once per quiet spell (``storage.monitoring``); a new turn clears it.
+    stop_counted: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class TranscriptEntry(SQLModel, table=True):
@@ -67,18 +71,26 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=utcnow, index=True)
 
 
-class MonitoringEvent(SQLModel, table=True):
-    """An anonymous count for monitoring: no conversation id, no text, just what happened where."""
+class MonitoringCount(SQLModel, table=True):
+    """How often something happened on one day, for anonymous monitoring (``storage.monitoring``).
 
-    __tablename__ = "monitoring_events"
+    A count, never an event: one row per day and combination, which every turn only adds to. No id, no time
+    of day and no order ties a count to a conversation or to another count of the same person. Columns that
+    do not apply hold "" (never NULL: they are part of the key).
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32, index=True)  # outcome | witte_vlek | handoff_requested | …
-    node: str | None = Field(default=None, max_length=64)
-    role: str | None = Field(default=None, max_length=32)
-    theme: str | None = Field(default=None, max_length=32)
-    channel: str | None = Field(default=None, max_length=16)
-    created_at: datetime = Field(default_factory=utcnow)
+    __tablename__ = "monitoring_counts"
+
+    day: date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=32)
+    channel: str = Field(default="", primary_key=True, max_length=16)
+    locale: str = Field(default="", primary_key=True, max_length=16)
+    role: str = Field(default="", primary_key=True, max_length=32)
+    theme: str = Field(default="", primary_key=True, max_length=32)
+    stage: str = Field(default="", primary_key=True, max_length=32)
+    node: str = Field(default="", primary_key=True, max_length=64)
+    detail: str = Field(default="", primary_key=True, max_length=200)
+    count: int = Field(default=0)
 
 
 # --- Chat-ondersteuning (hand-off to people): see bot/helpdesk/ and bot/console/ -------------------------
@@ -93,7 +105,9 @@ class Agent(SQLModel, table=True):
     name: str = Field(max_length=64, unique=True)  # the login name
     display_name: str = Field(max_length=64)  # what the user sees: "Je praat nu met <display_name>"
     password_hash: str = Field(max_length=255)  # argon2id
-    role: str = Field(default="agent", max_length=8)  # agent | admin
+    role: str = Field(default="agent", max_length=8)  # agent | admin | partner
+    # A partner's organisation (an id of bot/dialogs/organisaties.yaml): it sees only referrals addressed there.
+    organisation_id: str | None = Field(default=None, max_length=64)
     active: bool = Field(default=True)
     # The languages the agent speaks (locale codes, e.g. ["nl", "tr"]): the queue puts those users first for them.
     languages: list[str] = Field(
@@ -251,3 +265,61 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     not_before: datetime | None = Field(default=None)  # a 429 or a passing error: not before this moment
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Callback(SQLModel, table=True):
+    """A request to be called back ("bel me terug"), with the user's consent; ``status`` is its one truth.
+
+    The phone number is kept only while the request is open: it is deleted (NULL) as soon as the request is
+    closed, and the row itself after ``callback_retention_days`` at the latest (``storage.retention``).
+    """
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_queue", "status", "requested_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    status: str = Field(default="waiting", max_length=16)  # see storage/callback_lifecycle.py
+    phone: str | None = Field(default=None, max_length=32)  # E.164 (phonenumbers), None once closed
+    part_of_day: str = Field(max_length=16)  # morning | afternoon | evening | any
+    locale: str = Field(max_length=16)
+    agent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
+    )
+    attempts: int = Field(default=0)
+    outcome: str | None = Field(default=None, max_length=64)
+    consented_at: datetime = Field(default_factory=utcnow)
+    requested_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = Field(default=None)
+    closed_at: datetime | None = Field(default=None)
+
+
+class Referral(SQLModel, table=True):
+    """A warm referral of a conversation to a partner organisation, with the user's consent; ``status`` is its
+    one truth (storage/referral_lifecycle.py). ``note`` is what the agent wrote and the user agreed to share;
+    the transcript is shared only when ``with_transcript`` (the user agreed to that too)."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_organisation", "organisation_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    organisation_id: str = Field(max_length=64)
+    status: str = Field(default="proposed", max_length=16)
+    note: str  # written by the agent, shown to the user word for word before they agree
+    contact: str = Field(default="", max_length=500)  # how the user wants to be contacted, in their words
+    with_transcript: bool = Field(default=False)
+    agent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
+    )
+    partner_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("agents.id", ondelete="SET NULL"), nullable=True)
+    )
+    reason: str | None = Field(default=None, max_length=500)  # a partner's reason to decline
+    created_at: datetime = Field(default_factory=utcnow)
+    consented_at: datetime | None = Field(default=None)
+    decided_at: datetime | None = Field(default=None)

@@ -17,11 +17,12 @@ from sqlmodel import col, select
 from storage.database import SessionFactory, session_factory
 from storage.models import (
     AgentNote,
+    Callback,
     Conversation,
     Handoff,
-    MonitoringEvent,
     OutboxMessage,
     ProcessedUpdate,
+    Referral,
     TranscriptEntry,
     WebSession,
     utcnow,
@@ -31,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
 TRANSCRIPT: Table = TranscriptEntry.__table__  # type: ignore[attr-defined]
-EVENTS: Table = MonitoringEvent.__table__  # type: ignore[attr-defined]
 PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 # What belongs to one conversation, deleted with it (``forget_conversation``), children first.
 BELONGING: tuple[Table, ...] = (
@@ -39,6 +39,8 @@ BELONGING: tuple[Table, ...] = (
     AgentNote.__table__,  # type: ignore[attr-defined]
     Handoff.__table__,  # type: ignore[attr-defined]
     OutboxMessage.__table__,  # type: ignore[attr-defined]
+    Callback.__table__,  # type: ignore[attr-defined]
+    Referral.__table__,  # type: ignore[attr-defined]
 )
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 WEB_SESSIONS: Table = WebSession.__table__  # type: ignore[attr-defined]
@@ -82,15 +84,14 @@ class ConversationStore:
         conversation: Conversation,
         lines: Sequence[Line] = (),
         update_id: str | None = None,
-        events: Sequence[MonitoringEvent] = (),
     ) -> Conversation:
-        """Write the conversation, its new transcript lines, the update id and events in one transaction.
+        """Write the conversation, its new transcript lines and the update id in one transaction.
 
         Plain Core statements: this runs for every message, and the ORM's unit of work costs more than the
         rest of the step (see ``make bench``).
         """
         async with self.engine.begin() as conn:
-            await write_step(conn, conversation, lines, events)
+            await write_step(conn, conversation, lines)
             if update_id is not None:
                 await claim_delivery(conn, conversation.channel, update_id)
         return conversation
@@ -130,14 +131,14 @@ async def write_step(
     conn: AsyncConnection,
     conversation: Conversation,
     lines: Sequence[Line] = (),
-    events: Sequence[MonitoringEvent] = (),
+    now: datetime | None = None,
 ) -> None:
-    """Write the conversation and its new transcript lines and events on ``conn`` (the caller's transaction).
+    """Write the conversation and its new transcript lines on ``conn`` (the caller's transaction).
 
     Plain Core statements: this runs for every message, and the ORM's unit of work costs more than the
     rest of the step (see ``make bench``).
     """
-    now = utcnow()
+    now = now or utcnow()
     conversation.updated_at = now
     values = conversation.model_dump(exclude={"id"})
     if conversation.id is None:
@@ -152,8 +153,6 @@ async def write_step(
                 for line in lines
             ],
         )
-    if events:
-        await conn.execute(insert(EVENTS), [event.model_dump(exclude={"id"}) for event in events])
 
 
 async def claim_delivery(conn: AsyncConnection, channel: str, update_id: str) -> bool:
@@ -172,7 +171,7 @@ async def claim_delivery(conn: AsyncConnection, channel: str, update_id: str) ->
 async def forget_conversation(conn: AsyncConnection, conversation: Conversation) -> None:
     """Delete a conversation and all that belongs to it on ``conn`` (the caller's transaction): its transcript,
     agent notes, hand-offs, outbox rows (also those of its chat without a conversation id) and, for the web
-    chat, its session. Anonymous monitoring events have no link to it and stay; so do the audit log and
+    chat, its session. Anonymous monitoring counts have no link to it and stay; so do the audit log and
     delivery ids.
     """
     if conversation.id is not None:

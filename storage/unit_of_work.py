@@ -4,7 +4,7 @@
         if work.duplicate: return            # seen before, here or in another worker: nothing to do
         conversation = await work.load()
         ...                                  # step; writes go through ``work`` (its connection)
-        await work.save(conversation, lines, events)
+        await work.save(conversation, lines, tallies)
         await work.send(...)                 # outbox rows, same transaction
         work.after_commit(publish)           # live events: only once the turn is committed
     # committed here; then the effects run
@@ -22,16 +22,18 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import outbox
+from storage import monitoring, outbox
 from storage.handoffs import HandoffStore
 from storage.locks import KeyedLocks
-from storage.models import Conversation, MonitoringEvent
-from storage.repository import EVENTS, Line, claim_delivery, forget_conversation, load_conversation, write_step
+from storage.models import Conversation, utcnow
+from storage.monitoring import Tally
+from storage.repository import Line, claim_delivery, forget_conversation, load_conversation, write_step
 
 logger = logging.getLogger(__name__)
 
@@ -41,28 +43,36 @@ Effect = Callable[[], Awaitable[None]]
 class UnitOfWork:
     """The open transaction of one turn on one conversation."""
 
-    def __init__(self, conn: AsyncConnection, engine: AsyncEngine, channel: str, chat_id: str) -> None:
+    def __init__(
+        self, conn: AsyncConnection, engine: AsyncEngine, channel: str, chat_id: str, now: datetime | None = None
+    ) -> None:
         self.conn = conn
+        self.now = now or utcnow()  # the time of this turn (``Turns.clock``): of its lines and its counts' day
         self.channel = channel
         self.chat_id = chat_id
         self.handoffs = HandoffStore(engine, conn)
         self.duplicate = False
         self.effects: list[Effect] = []
         self.outboxes: set[str] = set()  # channels this unit wrote outbox rows for
+        self.tallies: list[Tally] = []  # anonymous counts, added up just before the commit
 
     async def load(self) -> Conversation | None:
         return await load_conversation(self.conn, self.channel, self.chat_id)
 
-    async def save(
-        self, conversation: Conversation, lines: Sequence[Line] = (), events: Sequence[MonitoringEvent] = ()
-    ) -> None:
-        await write_step(self.conn, conversation, lines, events)
+    async def save(self, conversation: Conversation, lines: Sequence[Line] = (), tallies: Sequence[Tally] = ()) -> None:
+        # Active again: where it stops next is counted once more (unless the user stopped in this very turn).
+        conversation.stop_counted = any(tally.kind == "stopped" for tally in tallies)
+        await write_step(self.conn, conversation, lines, self.now)
+        self.count(*tallies)
 
-    async def forget(self, conversation: Conversation, events: Sequence[MonitoringEvent] = ()) -> None:
-        """Delete the conversation and all that belongs to it; keep only the anonymous ``events``."""
+    async def forget(self, conversation: Conversation, tallies: Sequence[Tally] = ()) -> None:
+        """Delete the conversation and all that belongs to it; keep only the anonymous ``tallies``."""
         await forget_conversation(self.conn, conversation)
-        if events:
-            await self.conn.execute(insert(EVENTS), [event.model_dump(exclude={"id"}) for event in events])
+        self.count(*tallies)
+
+    def count(self, *tallies: Tally) -> None:
+        """Anonymous counts of this turn (``storage.monitoring``): written with it, by day, just before COMMIT."""
+        self.tallies.extend(tallies)
 
     async def send(
         self,
@@ -85,8 +95,9 @@ class UnitOfWork:
 class Turns:
     """Opens units of work; one per database, shared by the engine and the helpdesk."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
+        self.clock = clock  # the day of the counts
         self.locks = KeyedLocks()
         self.postgres = engine.dialect.name == "postgresql"
         self.senders: dict[str, Callable[[], None]] = {}  # channel → wakes its sender when rows were committed
@@ -95,7 +106,7 @@ class Turns:
     async def open(self, channel: str, chat_id: str, delivery_id: str | None = None) -> AsyncIterator[UnitOfWork]:
         async with self.locks.hold((channel, chat_id)):
             async with self.engine.begin() as conn:
-                work = UnitOfWork(conn, self.engine, channel, chat_id)
+                work = UnitOfWork(conn, self.engine, channel, chat_id, self.clock())
                 if delivery_id is not None and not await claim_delivery(conn, channel, delivery_id):
                     work.duplicate = True
                 elif self.postgres:
@@ -104,6 +115,7 @@ class Turns:
                         {"key": f"conversation:{channel}:{chat_id}"},
                     )
                 yield work
+                await monitoring.add(conn, work.tallies, work.now.date())
             for channel in work.outboxes:
                 wake = self.senders.get(channel)
                 if wake is not None:

@@ -94,19 +94,23 @@ def version(path: Path) -> str:
 
 async def _channel(app: web.Application) -> AsyncIterator[None]:
     idle = timedelta(minutes=app[SETTINGS].web_session_idle_minutes)
-    sessions = session.Sessions(WebSessionStore(app[DATABASE]), idle=idle, ended=lambda chat_id: _left(app, chat_id))
+    sessions = session.Sessions(
+        WebSessionStore(app[DATABASE]), idle=idle, ended=lambda chat_id: _left(app, chat_id, "expired")
+    )
     limits = app[CLIENT_LIMITS]
     max_lines = app[SETTINGS].web_transcript_max_lines
     channel = WebChannel(app[ENGINE], app[STORE], app[I18N], sessions, limits, max_lines=max_lines)
+    channel.user_typing = lambda chat_id: app[HELPDESK].presence.typing(CHANNEL, chat_id)  # the console: "typt…"
     app[WEB_CHANNEL] = channel
     app[HUB].register(CHANNEL, channel)
     yield
     app[HUB].unregister(CHANNEL)
 
 
-async def _left(app: web.Application, chat_id: str) -> None:
-    """The user's session ended (Snel weg, Nieuw gesprek, idle): a person who has the chat is told they left."""
-    await app[HELPDESK].session_ended(CHANNEL, chat_id)
+async def _left(app: web.Application, chat_id: str, how: str) -> None:
+    """The user's session ended (Snel weg ``quick_exit``, Nieuw gesprek ``new_chat``, idle ``expired``): a person
+    who has the chat is told they left, and how."""
+    await app[HELPDESK].session_ended(CHANNEL, chat_id, how)
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -216,21 +220,21 @@ async def rotate(request: web.Request) -> web.Response:
 async def new_conversation(request: web.Request) -> web.Response:
     """Start afresh: the session ends (no copy of the cookie opens it again); the next frame starts a new one."""
     logger.info("web chat: new conversation asked")
-    return await _end(request)
+    return await _end(request, "new_chat")
 
 
 async def leave(request: web.Request) -> web.Response:
     """Snel weg: the session ends on the server, and this browser forgets it."""
-    return await _end(request)
+    return await _end(request, "quick_exit")
 
 
-async def _end(request: web.Request) -> web.Response:
+async def _end(request: web.Request, how: str) -> web.Response:
     _check_origin(request)
     channel = request.app[WEB_CHANNEL]
     chat_id = await channel.sessions.chat_of(request)
     if chat_id is not None:
         await channel.end_session(chat_id)
-        await _left(request.app, chat_id)
+        await _left(request.app, chat_id, how)
     response = web.Response(status=204)
     session.forget_token(response, secure=_secure(request), embedded="embed" in request.query)
     return response

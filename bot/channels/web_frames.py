@@ -6,6 +6,8 @@ answer; the server uses it, per chat, as the engine's delivery id, so a frame se
     {"type": "text",   "id": "k3x9", "text": "ik word gepest"}
     {"type": "choice", "id": "k3xa", "key": "opt:rol:leerling"}
     {"type": "resume", "seq": 17, "chat": "9f2c…"}    the first frame of a page that speaks ``PROTOCOL``
+    {"type": "typing"}      the user types (no id, no answer; a page sends it at most every few seconds, and
+                            the server tells the chat-ondersteuning at most every ``presence.TYPING_EVERY``)
 
 Server → client (``seq`` is the id of the last transcript line the page has been sent; 0 before anything is
 stored. Each page gets only what it lacks: a second tab gets what the first one did, never the history again)::
@@ -116,6 +118,19 @@ def parse(raw: str) -> ClientFrame:
     ):
         return ClientFrame(frame_id, key=data["key"])
     raise FrameError("bad_frame", frame_id)
+
+
+TYPING = '{"type":"typing"}'
+
+
+def is_typing(raw: str) -> bool:
+    """Whether ``raw`` is the page's ``typing`` frame (exactly that object: nothing else rides on it)."""
+    if len(raw) > 40:
+        return False
+    try:
+        return bool(json.loads(raw) == {"type": "typing"})
+    except (ValueError, RecursionError):
+        return False
 
 
 def id_of(raw: str, limit: int) -> str | None:

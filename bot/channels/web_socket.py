@@ -19,13 +19,16 @@ off (``SEND_SECONDS``).
   burst limit, the database away: ``storage.outage``) gets a retryable error, and the page sends it again.
 - Limits (``web_limits``): frames per socket, tabs per chat, lines per conversation, and per network address
   (``bot.abuse``) open sockets and new conversations.
+- A ``typing`` frame (the user types) gets no answer and is not a message: it goes to ``user_typing`` (the
+  helpdesk's ``presence``, which tells an agent's console, rate-limited per chat) and never uses the frame
+  budget a message needs.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -88,6 +91,7 @@ class WebChannel:
         self.send_seconds = SEND_SECONDS
         self.outage = Outage(log=logger)
         self.opening = Opening(engine, store, i18n, self.pages)
+        self.user_typing: Callable[[str], Awaitable[object]] | None = None  # chat_id → tell the helpdesk
 
     async def deliver(self, chat_id: str, messages: Sequence[OutgoingMessage]) -> None:
         """Push messages (e.g. from a person of the chat-ondersteuning) to every open page of the chat.
@@ -200,6 +204,9 @@ class WebChannel:
         await socket.ws.close(code=TRY_LATER, message=b"too many open chats")
 
     async def _frame(self, socket: Socket, raw: str) -> None:
+        if frames.is_typing(raw):
+            await self._typing(socket)
+            return
         if not socket.bucket.take():
             await self._error(socket, "too_fast", frames.id_of(raw, FRAME_LIMIT), retry_after=socket.bucket.wait())
             return
@@ -255,6 +262,16 @@ class WebChannel:
         if not handed_over:
             others = [s for s in group if s is not socket]
             await self.pages.catch_up(others, after.locale, entries, reply.messages)
+
+    async def _typing(self, socket: Socket) -> None:
+        """The user types: an agent's console may show it (only a stored chat; nothing is answered, nothing kept)."""
+        if self.user_typing is None or not socket.session:
+            return
+        try:
+            await self.user_typing(socket.chat_id)
+        except Exception as error:
+            if not unreachable(error):
+                logger.exception("web chat: typing could not be passed on")
 
     async def _forgotten(self, socket: Socket, reply: Reply, frame_id: str) -> None:
         """The conversation is deleted ("Wis mijn gesprek"): the page clears its chat and shows the last word, and

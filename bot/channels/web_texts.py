@@ -24,7 +24,8 @@ def page_texts() -> dict[str, str]:
     texts = {
         "title": _("Wegwijzer: wie kan je helpen op school?"),
         "quick_exit": _("Snel weg"),
-        "intro": _("Je hoeft je naam niet te zeggen. Met Snel weg of Esc ga je meteen naar een andere website."),
+        "intro": _("Met Snel weg of Esc ga je meteen naar een andere website."),  # no name needed: the welcome says so
+        "privacy": _("Privacy"),  # the link to /privacy: what is kept, how long (bot/channels/privacy_page.py)
         "log": _("Gesprek"),
         "answers": _("Kies een antwoord"),
         "toolbar": _("Het gesprek"),

@@ -21,21 +21,28 @@ from aiohttp import web
 
 from bot.appkeys import HELPDESK, SETTINGS, STORE
 from bot.console import outage
+from bot.console.access import partner_fence
 from bot.console.actions import routes as action_routes
 from bot.console.admin import routes as admin_routes
 from bot.console.agent_languages import known_languages
 from bot.console.audit_log import audit_page
 from bot.console.auth import security_headers
 from bot.console.bulk_clear import routes as bulk_clear_routes
+from bot.console.callbacks import routes as callback_routes
 from bot.console.dutch_source import DutchSources
+from bot.console.history import routes as history_routes
 from bot.console.ids import bounded_ids
 from bot.console.keys import AGENTS, DUTCH, LANGUAGES, LIMITER, SOCKETS, TRANSLATOR, TRUSTED_PROXIES
 from bot.console.limiter import LoginLimiter, trusted_networks
 from bot.console.login import require_login, session_cutoffs
 from bot.console.login import routes as login_routes
+from bot.console.monitoring import routes as monitoring_routes
 from bot.console.outage import database_away
+from bot.console.partners import routes as partner_routes
+from bot.console.referrals import routes as referral_routes
 from bot.console.socket import handle as socket_handler
 from bot.console.sockets import ConsoleSockets
+from bot.console.supervisor import routes as supervisor_routes
 from bot.console.translator import Translator
 from bot.console.views import routes as page_routes
 from storage.agents import AgentStore
@@ -50,7 +57,9 @@ WATCHDOG_EVERY = timedelta(seconds=15)
 
 def setup(app: web.Application) -> web.Application:
     """Mount the console under /console/ on the product's app; returns the sub-application."""
-    console = web.Application(middlewares=[security_headers, database_away, bounded_ids, require_login])
+    console = web.Application(
+        middlewares=[security_headers, database_away, bounded_ids, require_login, partner_fence]  # access.py
+    )
     outage.setup(console)  # 503 and a calm message while the database is away (bot/console/outage.py)
     zone = ZoneInfo(app[SETTINGS].helpdesk_timezone)
     aiohttp_jinja2.setup(
@@ -75,6 +84,12 @@ def setup(app: web.Application) -> web.Application:
     action_routes(console)
     bulk_clear_routes(console)  # clear fake queue entries in bulk (after a confirmation)
     admin_routes(console)
+    monitoring_routes(console)  # anonymous figures for admins, with charts and CSV (monitoring.py)
+    history_routes(console)  # closed conversations, and one found by the code its user gives (history.py)
+    supervisor_routes(console)  # for admins: who handles what, live (supervisor.py)
+    callback_routes(console)  # "bel me terug": a queue of its own (callbacks.py)
+    referral_routes(console)  # warm referral: the form in a live chat, the list, one referral (referrals.py)
+    partner_routes(console)  # partner organisations: the referrals addressed to them, nothing else (partners.py)
     console.router.add_get("/ws", socket_handler, name="socket")
     console.router.add_static("/static/", HERE / "static", name="static")
 

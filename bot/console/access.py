@@ -11,6 +11,13 @@ Admins need a reason too (except for the queue and their own conversations): the
 anything, not read it unseen; an admin account is the most valuable one to steal, and a reason costs seconds.
 
 Watching live over the socket (``?watch=``) follows the same rule (``may_read``).
+
+Partner organisations (role ``partner``, ``storage.partners``) reach their own pages only: the routes named
+``partner_…`` (``bot/console/partners.py``: the referrals addressed to their organisation) and logging out.
+``partner_fence`` stands behind ``login.require_login`` and refuses them everything else, by the route that
+matched rather than by the path (so no spelling of a path gets round it): the queue, conversations, the live
+socket, monitoring, the audit log and every admin page are 403 (the queue's address sends them to their own
+page); ``may_read`` never opens a conversation to them. Agents and admins get 403 on the partner pages.
 """
 
 from __future__ import annotations
@@ -23,10 +30,16 @@ from aiohttp import web
 
 from bot.appkeys import HELPDESK, STORE
 from bot.console import ids
-from bot.console.auth import AGENT, SESSION
+from bot.console.auth import AGENT, SESSION, Handler
 from storage.access_grants import AccessGrantStore
 
 GRANT_FOR = timedelta(hours=1)
+PARTNER = "partner"
+PARTNER_HOME = "/console/partner"
+PARTNER_ROUTE = "partner_"  # the names of the routes a partner may use start with this
+PARTNER_ALSO = frozenset({"logout"})
+PARTNERS_KEEP_OUT = "Deze pagina is alleen voor de chat-ondersteuning."
+ONLY_PARTNERS = "Deze pagina is alleen voor partnerorganisaties."
 REASON_MIN = 5
 REASON_MAX = 200
 
@@ -57,6 +70,8 @@ async def may_read(request: web.Request, conversation_id: int) -> Access:
     """May this session's agent read the conversation now (OPEN), after a reason, or not at all (NOT_FOUND)?"""
     agent = request[AGENT]
     assert agent.id is not None
+    if agent.role == PARTNER:  # never a conversation: only what a user agreed to share (partners.py)
+        return Access.NOT_FOUND
     desk = request.config_dict[HELPDESK]
     if await request.config_dict[STORE].get(conversation_id) is None:
         return Access.NOT_FOUND
@@ -73,3 +88,26 @@ async def may_read(request: web.Request, conversation_id: int) -> Access:
     if await grants(request).granted(agent.id, conversation_id, request[SESSION].token_hash, since):
         return Access.OPEN
     return Access.NEEDS_REASON
+
+
+def partner_route(request: web.Request) -> bool:
+    """Whether the route that matched is one of the partner pages."""
+    name = request.match_info.route.name
+    return name is not None and name.startswith(PARTNER_ROUTE)
+
+
+@web.middleware
+async def partner_fence(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Partners only on their pages (and logging out); agents and admins never on those."""
+    agent = request.get(AGENT)
+    if agent is None:  # an open path (login, static): ``require_login`` let it through without a session
+        return await handler(request)
+    if agent.role != PARTNER:
+        if partner_route(request):
+            raise web.HTTPForbidden(text=ONLY_PARTNERS)
+        return await handler(request)
+    if partner_route(request) or request.match_info.route.name in PARTNER_ALSO:
+        return await handler(request)
+    if request.method == "GET" and request.match_info.route.name == "queue":
+        raise web.HTTPSeeOther(PARTNER_HOME)  # where a login lands
+    raise web.HTTPForbidden(text=PARTNERS_KEEP_OUT)

@@ -167,7 +167,7 @@ async def transfer(request: web.Request, handoff_id: int) -> web.Response:
     if target != "queue":
         target_id = parse_id(target)
         to = await request.config_dict[AGENTS].get(target_id) if target_id is not None else None
-        if to is None:
+        if to is None or to.role == "partner":  # a partner organisation's account never takes a user's chat
             return web.json_response({"ok": False, "error": "Kies een collega of de wachtrij."}, status=400)
     if not await request.config_dict[HELPDESK].transfer(request[AGENT], handoff_id, to):
         return web.json_response({"ok": False, "error": NOT_YOURS}, status=409)

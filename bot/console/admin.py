@@ -1,7 +1,9 @@
-"""For admins: the agents and the languages each speaks (``/console/agents``), editable in a plain form.
+"""For admins: the agents, the languages each speaks and the name users see (``/console/agents``), editable in
+plain forms.
 
 A change is a CSRF-checked POST (``login.require_login``) and an audit row: the admin's id and
-``languages:<agent id>``, no names. Others get 403.
+``languages:<agent id>`` or ``display_name:<agent id>``, no names. A display name must look like a name
+(``display_names``); one that does not (an account from before that rule) is marked on the page. Others get 403.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from aiohttp import web
 from bot.appkeys import HELPDESK
 from bot.console.agent_languages import parse_languages
 from bot.console.auth import AGENT, FIELDS
+from bot.console.display_names import clean_display_name, display_name_problem
 from bot.console.ids import ID, parse_id
 from bot.console.keys import AGENTS, LANGUAGES
 from bot.console.views import base_context
@@ -27,6 +30,7 @@ FIELD_PREFIX = "lang_"  # one checkbox per language: lang_nl, lang_tr, …
 def routes(console: web.Application) -> None:
     console.router.add_get("/agents", agents_page, name="agents")
     console.router.add_post("/agents/{agent_id:" + ID + "}/languages", set_languages)
+    console.router.add_post("/agents/{agent_id:" + ID + "}/display-name", set_display_name)
 
 
 def require_admin(request: web.Request) -> None:
@@ -46,7 +50,8 @@ async def _page(
     known = request.config_dict[LANGUAGES]
     context = base_context(request) | {
         "page": "agents",
-        "agents": await request.config_dict[AGENTS].everyone(),
+        "agents": (everyone := await request.config_dict[AGENTS].everyone()),
+        "name_problems": {person.id: display_name_problem(person.display_name) for person in everyone},
         "languages": [(code, language_name(code)) for code in known],
         "saved": saved,
         "error": error,
@@ -72,4 +77,21 @@ async def set_languages(request: web.Request) -> web.Response:
     assert admin.id is not None
     await agents.audit(admin.id, None, f"languages:{agent_id}", request.config_dict[HELPDESK].clock())
     logger.info("admin %s set the languages of agent %s", admin.id, agent_id)
+    raise web.HTTPSeeOther(f"/console/agents?opgeslagen={agent_id}#agent-{agent_id}")
+
+
+async def set_display_name(request: web.Request) -> web.Response:
+    """Change the name users see (it must look like a name), then back to the list."""
+    require_admin(request)
+    agent_id = int(request.match_info["agent_id"])
+    try:
+        display_name = clean_display_name(str(request[FIELDS].get("display_name", ""))[:200])
+    except ValueError as exc:
+        return await _page(request, error=str(exc), status=400)
+    admin = request[AGENT]
+    assert admin.id is not None
+    now = request.config_dict[HELPDESK].clock()
+    if not await request.config_dict[AGENTS].set_display_name(agent_id, display_name, by=admin.id, at=now):
+        raise web.HTTPNotFound(text="Dit account bestaat niet.")
+    logger.info("admin %s changed the display name of agent %s", admin.id, agent_id)
     raise web.HTTPSeeOther(f"/console/agents?opgeslagen={agent_id}#agent-{agent_id}")

@@ -32,7 +32,7 @@ from bot.helpdesk.desk import Helpdesk
 from bot.i18n import SOURCE_LOCALE
 from bot.messages import OutgoingMessage
 from bot.safety.help import emergency_numbers
-from storage.models import MonitoringEvent
+from storage.monitoring import about
 from storage.silent_handoffs import Cleared, SilentHandoffs, Skipped
 
 logger = logging.getLogger(__name__)
@@ -127,16 +127,7 @@ async def _follow_up(desk: Helpdesk, entry: Cleared) -> None:
     conversation = await desk.conversations.get(entry.conversation_id)
     if conversation is None:
         return
-    facts = conversation.facts or {}
-    await desk.handoffs.count(
-        MonitoringEvent(
-            kind="handoff_outcome",
-            node=NOT_REAL,
-            role=facts.get("role"),
-            theme=facts.get("theme"),
-            channel=conversation.channel,
-        )
-    )
+    await desk.handoffs.count(about(conversation, "handoff_outcome", node=NOT_REAL), desk.turns.clock().date())
 
     def build() -> list[OutgoingMessage]:
         told = [texts.queue_cleared()]

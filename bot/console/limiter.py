@@ -152,13 +152,22 @@ class ProxyWarning:
             return
         self.warned = True
         logger.warning(
-            "requests from %s carry X-Forwarded-For, but that address is not in console_trusted_proxies: if it is "
-            'your reverse proxy, list it there (e.g. console_trusted_proxies = ["%s"] or '
-            "WEGWIJZER_CONSOLE_TRUSTED_PROXIES), or every agent seems to come from the proxy and shares its "
-            "login limit and the web chat's limits per address. The header is ignored until then.",
-            request.remote,
-            request.remote,
+            "requests from a %s address carry X-Forwarded-For, but that address is not in "
+            "console_trusted_proxies (it is not logged: without a proxy it is a user's own). If you run a reverse "
+            "proxy, list its address there (console_trusted_proxies or WEGWIJZER_CONSOLE_TRUSTED_PROXIES), or "
+            "every agent seems to come from the proxy and shares its login limit and the web chat's limits per "
+            "address. The header is ignored until then.",
+            _kind_of(request.remote or ""),
         )
+
+
+def _kind_of(address: str) -> str:
+    """Loopback, private or public: enough to tell a proxy on this machine or network from a user."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    return "loopback" if ip.is_loopback else "private-network" if ip.is_private else "public"
 
 
 def client_address(request: web.Request, trusted: tuple[Network, ...], warning: ProxyWarning | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The console's WebSocket: the queue for everyone, live messages of the conversation an agent has open.
+"""The console's WebSocket: the queue for everyone, live messages of the conversation an agent has open, and
+notices (no text) of the agent's other live chats, for the list beside the open one (``bot.helpdesk.live``).
 
 Server → browser only (agent actions are CSRF-checked POSTs). The queue goes out in each agent's own order
 (``queue_order``: crisis, then the languages they speak, as recorded when the socket opened). The socket is
@@ -25,7 +26,7 @@ from bot.console.ids import parse_id
 from bot.console.keys import AGENTS, SOCKETS
 from bot.console.login import session_cutoffs
 from bot.console.queue_order import for_agent
-from bot.helpdesk.live import Subscription
+from bot.helpdesk.live import Event, Subscription
 from bot.helpdesk.queue_rows import queue_json
 
 logger = logging.getLogger(__name__)
@@ -39,9 +40,9 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
     assert agent.id is not None
     desk = request.config_dict[HELPDESK]
     socket = web.WebSocketResponse(heartbeat=20)
-    await socket.prepare(request)
     sockets = request.config_dict[SOCKETS]
-    sockets.add(session, socket)
+    # Subscribed, watching and tracking before the handshake completes: whatever happens once the browser has
+    # its socket (a claim it sends at once, a user's next line) is already queued for it, never lost in between.
     with desk.bus.subscribe(agent.id) as subscription:
         watch = parse_id(request.query.get("watch", ""))  # ASCII digits, bounded: never '²' nor 30 digits
         if watch is not None and await may_read(request, watch) is Access.OPEN and await desk.handoffs.open_for(watch):
@@ -51,8 +52,10 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
         await desk.handoffs.touch(agent.id, now)  # present from the first moment
         languages = frozenset(agent.languages)
         items = [queue_json(i, now) for i in await desk.handoffs.queue()]
-        await socket.send_json({"type": "queue", "items": for_agent(items, languages)})
-        sender = asyncio.create_task(_send(socket, subscription, languages))
+        subscription.track(items)  # the agent's live chats: their notices from now on
+        await socket.prepare(request)
+        sockets.add(session, socket)
+        sender = asyncio.create_task(_send(socket, subscription, languages, first=items))
         beat = asyncio.create_task(_heartbeat(request, agent.id, session))
         try:
             async for message in socket:
@@ -69,7 +72,13 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
     return socket
 
 
-async def _send(socket: web.WebSocketResponse, subscription: Subscription, languages: frozenset[str]) -> None:
+async def _send(
+    socket: web.WebSocketResponse, subscription: Subscription, languages: frozenset[str], first: list[Event]
+) -> None:
+    """The queue as it was when the socket opened, then every event in the order the bus put them."""
+    if socket.closed:
+        return
+    await socket.send_json({"type": "queue", "items": for_agent(first, languages)})
     while True:
         event = await subscription.events.get()
         if socket.closed:

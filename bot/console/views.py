@@ -20,17 +20,17 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.appkeys import DIALOG, HELPDESK, STORE
+from bot.console import my_chats
 from bot.console.access import REASON_MAX, REASON_MIN, Access, clean_reason, grants, may_read, parse_id
 from bot.console.agent_languages import names
 from bot.console.auth import AGENT, FIELDS, SESSION
 from bot.console.canned import load_canned
 from bot.console.keys import AGENTS, DUTCH, LANGUAGES, TRANSLATOR
 from bot.console.queue_order import MINE, for_agent, shown
-from bot.dialogs.dialog import Dialog
 from bot.helpdesk.desk import OUTCOMES
 from bot.helpdesk.queue_rows import queue_json
+from bot.helpdesk.summary import summarise
 from bot.i18n import SOURCE_LOCALE, language_name
-from storage.models import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def routes(console: web.Application) -> None:
     console.router.add_get("/c/{conversation_id:\\d+}", conversation_page, name="conversation")
     console.router.add_post("/c/{conversation_id:\\d+}/reason", give_reason, name="reason")
     console.router.add_post("/alive", still_here, name="alive")
+    my_chats.routes(console)  # /volgende: the next waiting chat
 
 
 CHANNELS = {"web": "Web-chat", "telegram": "Telegram", "terminal": "Terminal"}
@@ -75,6 +76,7 @@ async def queue_page(request: web.Request) -> web.Response:
         "open": desk.hours.is_open(now),
         "page": "queue",
     }
+    context |= await my_chats.beside(request, items)  # the agent's live chats, who waits
     return aiohttp_jinja2.render_template("queue.html", request, context)
 
 
@@ -151,7 +153,7 @@ async def conversation_page(request: web.Request) -> web.Response:
         "owner": await desk.agent_name(handoff.agent_id) if handoff and handoff.agent_id else None,
         "language": language_name(locale),
         "speaks": locale in agent.languages,
-        "summary": summary(dialog, conversation),
+        "summary": summarise(dialog, conversation).as_context(),  # words, never ids (bot/helpdesk/summary.py)
         "transcript": [
             {
                 "sender": e.sender,
@@ -170,32 +172,12 @@ async def conversation_page(request: web.Request) -> web.Response:
         "translate_reply": translating and locale != SOURCE_LOCALE,
         "outcomes": OUTCOMES,
         "organisations": {key: org.name for key, org in dialog.directory.organisations.items()},
-        "colleagues": [a for a in await agents.active() if a.id != agent.id],
+        "colleagues": [a for a in await agents.active() if a.id != agent.id and a.role != "partner"],
+        "user_lines": sum(1 for e in transcript if e.sender == "user"),  # what the agent has seen of it now
+        "went": None if handoff else await my_chats.user_went(request, conversation_id),  # the user left
     }
+    context |= await my_chats.beside(request)  # the agent's other live chats, who waits
     return aiohttp_jinja2.render_template("conversation.html", request, context)
-
-
-def summary(dialog: Dialog, conversation: Conversation) -> dict[str, Any]:
-    """The path through the tree in a few lines: role, theme, stage and the organisations suggested."""
-    path = [*conversation.history, conversation.state]
-    organisations: list[str] = []
-    for node_id in path:
-        if not dialog.has(node_id):
-            continue
-        for step in dialog.node(node_id).steps:
-            name = dialog.organisation(step.organisation).name
-            if name not in organisations:
-                organisations.append(name)
-    stage = conversation.state
-    return {
-        "role": conversation.facts.get("role"),
-        "theme": conversation.facts.get("theme"),
-        "stage": stage,
-        "stage_text": dialog.node(stage).text if dialog.has(stage) else None,
-        "path": path,
-        "organisations": organisations,
-        "crisis": any(dialog.has(n) and dialog.node(n).urgent for n in path),
-    }
 
 
 async def still_here(request: web.Request) -> web.Response:

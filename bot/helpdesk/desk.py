@@ -9,7 +9,6 @@ told only after the commit (web pages through the ``ChannelHub``, Telegram throu
 from __future__ import annotations
 
 import logging
-import statistics
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,8 +18,9 @@ from datetime import datetime, timedelta
 from bot.dialogs.dialog import Dialog
 from bot.helpdesk import texts
 from bot.helpdesk.hours import OpeningHours
-from bot.helpdesk.live import Event, LiveBus
-from bot.helpdesk.queue_rows import queue_json
+from bot.helpdesk.live import LiveBus
+from bot.helpdesk.presence import UserPresence
+from bot.helpdesk.user_side import UserSide
 from bot.hub import ChannelHub
 from bot.i18n import SOURCE_LOCALE, I18n
 from bot.matching import clean
@@ -28,13 +28,13 @@ from bot.messages import OutgoingMessage
 from bot.outbox import encode, uses_outbox
 from storage.agents import AgentStore
 from storage.handoffs import HandoffStore
-from storage.models import Agent, Conversation, Handoff, MonitoringEvent, utcnow
+from storage.models import Agent, Conversation, Handoff, utcnow
+from storage.monitoring import Tally, about, wait_bucket
 from storage.repository import ConversationStore
 from storage.unit_of_work import Turns, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-RECENT_WAITS = timedelta(days=7)
 MAX_AGENT_TEXT = 4000
 OUTCOMES = {
     "referred": "Doorverwezen naar een organisatie",
@@ -60,7 +60,7 @@ class Live:
     conversation: Conversation
 
 
-class Helpdesk:
+class Helpdesk(UserSide):
     def __init__(
         self,
         conversations: ConversationStore,
@@ -84,74 +84,7 @@ class Helpdesk:
         self.disconnect_timeout = disconnect_timeout
         self.clock = clock
         self.bus = LiveBus()
-
-    # --- for the gate and the user ------------------------------------------------------------------
-
-    async def estimate(self) -> timedelta | None:
-        """The median wait of recently claimed requests; None when there are none to go by."""
-        waits = await self.handoffs.recent_waits(self.clock(), RECENT_WAITS)
-        return timedelta(seconds=statistics.median(w.total_seconds() for w in waits)) if waits else None
-
-    def opening(self, locale: str) -> tuple[str | None, str | None]:
-        moment = self.hours.next_opening(self.clock())
-        return (None, None) if moment is None else self.hours.describe(moment, locale)
-
-    async def queue_changed(self) -> None:
-        items = await self.handoffs.queue()
-        self.bus.broadcast({"type": "queue", "items": [queue_json(item, self.clock()) for item in items]})
-
-    def user_wrote(self, work: UnitOfWork, handoff: Handoff, text: str) -> None:
-        """Show a user's message live to the agents watching, once the turn that saves it is committed."""
-        event = {"type": "message", "sender": "user", "text": text, "at": _now(self)}
-        self._publish(work, handoff.conversation_id, event)
-
-    def queued(self, work: UnitOfWork, conversation_id: int) -> None:
-        """A new request: the consoles hear of it once the turn is committed."""
-        self._publish(work, conversation_id, {"type": "status", "status": "queued"})
-        work.after_commit(self.queue_changed)
-
-    async def crisis(self, work: UnitOfWork, handoff: Handoff, kind: str) -> None:
-        """The user wrote of danger: Crisis in the queue (at the front) and an alert on the open chat at once."""
-        assert handoff.id is not None
-        await work.handoffs.mark_crisis(handoff.id)
-        handoff.crisis = True
-        logger.info("hand-off %s: crisis words (%s); flagged for the agents", handoff.id, kind)
-        alert = {"type": "crisis", "kind": kind, "handoff": handoff.id, "at": _now(self)}
-        self._publish(work, handoff.conversation_id, alert)
-        if handoff.agent_id is not None:
-            agent_alert = {**alert, "conversation": handoff.conversation_id, "agent_id": handoff.agent_id}
-            work.after_commit(lambda: self._broadcast(agent_alert))
-        work.after_commit(self.queue_changed)
-
-    async def user_left(self, work: UnitOfWork, handoff: Handoff) -> None:
-        assert handoff.id is not None
-        if await work.handoffs.end(handoff.id, None, "user_left", now=self.clock()):
-            self._publish(work, handoff.conversation_id, {"type": "status", "status": "ended", "reason": "user_left"})
-            conversation = await work.load()
-            await self._count_outcome(work, conversation, "user_left")
-            work.after_commit(self.queue_changed)
-
-    async def user_deleted(self, work: UnitOfWork, handoff: Handoff) -> None:
-        """The user deleted the conversation (/vergeet): the hand-off ends (``deleted``); the console hears it.
-
-        Nothing is counted about it here: the conversation and its hand-offs are deleted in the same unit of work.
-        """
-        assert handoff.id is not None
-        if await work.handoffs.end(handoff.id, None, "user_deleted", now=self.clock(), trigger="deleted"):
-            event = {"type": "status", "status": "ended", "reason": "user_deleted"}
-            self._publish(work, handoff.conversation_id, event)
-            work.after_commit(self.queue_changed)
-
-    async def session_ended(self, channel: str, chat_id: str) -> None:
-        """The user's session is gone (web chat: Snel weg, Nieuw gesprek, idle): an open hand-off ends, user_left."""
-        async with self.turns.open(channel, chat_id) as work:
-            conversation = await work.load()
-            if conversation is None or conversation.id is None:
-                return
-            handoff = await work.handoffs.open_for(conversation.id)
-            if handoff is None or (handoff.status == "queued" and handoff.after_hours):
-                return  # a message left outside opening hours is meant for later: it stays for the agents
-            await self.user_left(work, handoff)
+        self.presence = UserPresence(self.bus, conversations, self.handoffs, lambda: self.clock())  # typing, back
 
     # --- for agents ---------------------------------------------------------------------------------
 
@@ -159,8 +92,13 @@ class Helpdesk:
         """Take a waiting conversation; False when someone else was first (or it is gone)."""
         assert agent.id is not None
         async with self._unit(handoff_id) as (work, conversation):
+            before = await work.handoffs.get(handoff_id)
             if conversation is None or not await work.handoffs.claim(handoff_id, agent.id, self.clock()):
                 return False
+            if before is not None and before.claimed_at is None:  # the first claim: how long the user waited
+                wait = wait_bucket(self.clock() - before.requested_at)
+                node = "after_hours" if before.after_hours else "open"
+                work.count(about(conversation, "handoff_claimed", node=node, detail=wait))
             await self._tell(work, conversation, lambda: texts.agent_joined(agent.display_name))
             status = {"type": "status", "status": "live", "agent": agent.display_name, "agent_id": agent.id}
             self._publish(work, conversation.id, status)
@@ -194,7 +132,7 @@ class Helpdesk:
             await self._send(work, conversation, [OutgoingMessage(text, kind="agent", author=agent.display_name)])
             await work.handoffs.touch(agent.id, self.clock())
             event = {"type": "message", "sender": "agent", "author": agent.display_name, "text": text}
-            event["at"] = _now(self)
+            event["at"] = self.now_iso()
             if original and original != text:
                 event["original"] = original
             self._publish(work, conversation.id, event)
@@ -262,7 +200,7 @@ class Helpdesk:
                 return False
             await self._tell(work, conversation, lambda: texts.chat_ended(agent.display_name))
             self._publish(work, conversation.id, {"type": "status", "status": "ended", "reason": code})
-            await self._count_outcome(work, conversation, outcome[:64])
+            work.count(_outcome_tally(conversation, outcome, note))
             work.after_commit(self.queue_changed)
         return True
 
@@ -272,7 +210,7 @@ class Helpdesk:
             assert agent.id is not None
             await self.handoffs.add_note(conversation_id, agent.id, text)
             self.bus.publish(
-                conversation_id, {"type": "note", "author": agent.display_name, "text": text, "at": _now(self)}
+                conversation_id, {"type": "note", "author": agent.display_name, "text": text, "at": self.now_iso()}
             )
         return text
 
@@ -342,7 +280,7 @@ class Helpdesk:
         assert conversation.id is not None
         await work.handoffs.add_line(conversation.id, "bot", message.text, original)
         await self._send(work, conversation, [message])
-        event = {"type": "message", "sender": "bot", "text": message.text, "at": _now(self)}
+        event = {"type": "message", "sender": "bot", "text": message.text, "at": self.now_iso()}
         if original is not None:
             event["original"] = original
         self._publish(work, conversation.id, event)
@@ -361,36 +299,17 @@ class Helpdesk:
 
             work.after_commit(push)
 
-    def _publish(self, work: UnitOfWork, conversation_id: int | None, event: Event) -> None:
-        """Tell the consoles watching the conversation, once the unit of work is committed."""
-        if conversation_id is None:
-            return
-        target = conversation_id
-
-        async def publish() -> None:
-            self.bus.publish(target, event)
-
-        work.after_commit(publish)
-
-    async def _broadcast(self, event: Event) -> None:
-        self.bus.broadcast(event)
-
     async def agent_name(self, agent_id: int | None) -> str:
         agent = None if agent_id is None else await self.agents.get(agent_id)
         return agent.display_name if agent else "De medewerker"
 
-    async def _count_outcome(self, work: UnitOfWork, conversation: Conversation | None, outcome: str) -> None:
-        """An anonymous monitoring event: outcome, role, theme and channel; no conversation id, no text."""
-        facts = conversation.facts if conversation else {}
-        await work.handoffs.count(
-            MonitoringEvent(
-                kind="handoff_outcome",
-                node=outcome,
-                role=facts.get("role"),
-                theme=facts.get("theme"),
-                channel=conversation.channel if conversation else None,
-            )
-        )
+
+def _outcome_tally(conversation: Conversation, outcome: str, note: str | None) -> Tally:
+    """The anonymous count of an agent's end: the code; for a referral the organisation, for a witte vlek the
+    agent's short note (the agent's words of what did not fit, never the user's)."""
+    code, _sep, organisation = outcome.partition(":")
+    detail = organisation if code == "referred" else (note or "") if code == "witte_vlek" else ""
+    return about(conversation, "handoff_outcome", node=code, detail=detail)
 
 
 def _theirs(agent: Agent, handoff: Handoff) -> Handoff:
@@ -398,7 +317,3 @@ def _theirs(agent: Agent, handoff: Handoff) -> Handoff:
     if handoff.status != "live" or (handoff.agent_id != agent.id and agent.role != "admin"):
         raise NotYours(handoff.id)
     return handoff
-
-
-def _now(desk: Helpdesk) -> str:
-    return desk.clock().isoformat()

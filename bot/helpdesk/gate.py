@@ -15,14 +15,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.helpdesk import texts
+from bot.helpdesk import reference, texts
+from bot.helpdesk.callback_request import CallbackRequests
 from bot.helpdesk.desk import Helpdesk
+from bot.helpdesk.referrals import Referrals
 from bot.i18n import _
 from bot.languages import LANGUAGE_PREFIX
 from bot.matching import command_word, slash_command
 from bot.messages import Action, IncomingMessage
 from bot.safety.help import emergency_numbers
-from bot.screens import ACTION_PREFIX, FORGET_PREFIX, render
+from bot.screens import ACTION_PREFIX, FORGET_PREFIX, REFERRAL_PREFIX, render
 from bot.turn import Turn
 from storage.handoffs import PRIORITY_CRISIS, PRIORITY_LEFT_MESSAGE, PRIORITY_NORMAL
 from storage.models import Handoff
@@ -38,6 +40,7 @@ class HelpdeskGate:
     def __init__(self, desk: Helpdesk, handoffs: KeyedBuckets | None = None) -> None:
         self.desk = desk
         self.handoffs = handoffs  # requests for a person per client; None: no limit
+        self.callbacks = CallbackRequests(desk)  # "Bel me terug" (callback_request.py)
 
     async def request(self, turn: Turn, *, urgent: bool, witte_vlek: bool) -> None:
         """Queue the conversation once; outside hours say when we open and offer to leave a message."""
@@ -55,6 +58,10 @@ class HelpdeskGate:
 
     async def relay(self, turn: Turn, message: IncomingMessage) -> bool:
         conversation = turn.conversation
+        if await self.callbacks.relay(turn, message):  # "Bel me terug", its questions, cancelling it
+            return True
+        if message.choice is not None and message.choice.startswith(REFERRAL_PREFIX):  # live or not (referrals.py)
+            return await Referrals(self.desk).answer(turn, message.choice)
         if message.choice == texts.LEAVE_MESSAGE:
             turn.user_said(_("Bericht achterlaten"))
             if turn.handoff is None:
@@ -66,6 +73,8 @@ class HelpdeskGate:
                 return True
         handoff = turn.handoff
         if handoff is None:
+            if turn.work is not None and (message.text or message.choice):
+                await self.desk.presence.back(turn.unit, conversation)  # after having left: the console hears it
             return False
         if turn.crisis is not None:
             await self.desk.crisis(turn.unit, handoff, turn.crisis)
@@ -76,22 +85,23 @@ class HelpdeskGate:
             return False  # the engine asks once, then deletes the conversation (``forget``)
         if command is Action.STOP:
             turn.lines.append(Line("system", "De gebruiker is gestopt."))
-            await self.desk.user_left(turn.unit, handoff)
+            await self.desk.user_left(turn.unit, handoff, "stop")
             turn.handoff = None
             return False  # the engine says goodbye as it always does
         if message.choice == texts.LEAVE_QUEUE:
             turn.user_said(_("Niet meer wachten"))
-            await self.desk.user_left(turn.unit, handoff)
+            await self.desk.user_left(turn.unit, handoff, "left_queue")
             turn.handoff = None
             turn.say(texts.left_queue())
             turn.say(*render(self.desk.dialog, conversation.state, bool(conversation.history)))
             return True
-        if command is Action.HUMAN or message.choice is not None:
-            await self._where(turn, handoff)
+        if command is Action.HUMAN or message.choice is not None or _is_start(message):
+            await self._where(turn, handoff)  # Telegram's /start (its menu, a new device): where they are, not silence
             return True
         text = _said(turn) if message.text else ""  # as the engine cleaned it (never the raw text)
         if text:
             self.desk.user_wrote(turn.unit, handoff, text)
+            self.desk.presence.wrote(conversation.channel, conversation.chat_id)  # typing after it is news again
             if handoff.status == "queued" and handoff.id is not None:
                 if await turn.unit.handoffs.count_message(handoff.id) == 0:
                     turn.say(texts.message_kept())
@@ -142,16 +152,17 @@ class HelpdeskGate:
         )
         turn.handoff = handoff
         turn.handed_over = True
+        code = await reference.assign(work.conn, conversation)  # "je gesprekscode is K7-4QX" (reference.py)
         if conversation.handoff_requested_at is None:
             conversation.handoff_requested_at = handoff.requested_at
-        turn.count("handoff_requested", conversation.state)
+        turn.count("handoff_requested", conversation.state, "after_hours" if after_hours else "open")
         logger.info("conversation %s queued as hand-off %s (priority %s)", conversation.id, handoff.id, priority)
         if after_hours:
             day, time = self.desk.opening(conversation.locale)
-            turn.say(texts.leave_a_message(day, time))
+            turn.say(texts.leave_a_message(day, time, code))
         else:
             place = await work.handoffs.position(handoff)
-            turn.say(*texts.queued(place, await self.desk.estimate(), crisis=urgent))
+            turn.say(*texts.queued(place, await self.desk.estimate(), crisis=urgent, reference=code))
         self.desk.queued(work, conversation.id)
 
     async def _may_queue(self, turn: Turn) -> bool:
@@ -173,6 +184,11 @@ PASSED = (Action.STOP.value, Action.HUMAN.value, Action.LANGUAGE.value, Action.F
 def _said(turn: Turn) -> str:
     """What the user typed this turn, as kept in the transcript (cleaned, cut)."""
     return next((line.text for line in reversed(turn.lines) if line.sender == "user"), "")
+
+
+def _is_start(message: IncomingMessage) -> bool:
+    """``/start``: Telegram sends it from its menu; it is not a word for the agent."""
+    return bool(message.text) and slash_command(message.text or "") is Action.RESTART
 
 
 def _command(message: IncomingMessage) -> Action | None:

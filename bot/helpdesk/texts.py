@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.helpdesk import callback_texts
 from bot.i18n import _, ngettext
 from bot.messages import Action, Choice, OutgoingMessage
 from bot.screens import action
@@ -35,17 +36,29 @@ def wait_line(estimate: timedelta | None) -> str:
     ).format(n=minutes)
 
 
-def queued(place: int, estimate: timedelta | None, crisis: bool) -> list[OutgoingMessage]:
+def reference_line(code: str) -> str:
+    """The conversation code (``bot/helpdesk/reference.py``) and what it is for."""
+    return _(
+        "Je gesprekscode is {code}.\n"
+        "Kom je later terug? Noem dan deze code. Dan kan een medewerker dit gesprek terugvinden."
+    ).format(code=code)
+
+
+def queued(place: int, estimate: timedelta | None, crisis: bool, reference: str | None = None) -> list[OutgoingMessage]:
     lines = [_("Je staat in de wachtrij voor de chat-ondersteuning."), place_line(place), wait_line(estimate)]
     if crisis:
         lines.insert(0, _("Ben je in gevaar? Bel dan nu 112."))
+    if reference is not None:
+        lines += ["", reference_line(reference)]
     return [
         OutgoingMessage("\n".join(lines), kind="notice"),
         OutgoingMessage(
             _("Je kunt alvast typen. Wij bewaren je berichten voor de medewerker.")
             + "\n"
-            + _("Wil je niet meer wachten? Kies dan 'Niet meer wachten'."),
-            actions=(leave_queue_button(),),
+            + _("Wil je niet meer wachten? Kies dan 'Niet meer wachten'.")
+            + "\n"
+            + callback_texts.offer_line(),
+            actions=(callback_texts.offer_button(), leave_queue_button()),
             kind="notice",
         ),
     ]
@@ -70,8 +83,10 @@ def closed(day: str | None, time: str | None, crisis: bool, emergency: OutgoingM
         messages.reverse()
     messages.append(
         OutgoingMessage(
-            _("Wil je een bericht achterlaten? Zodra we open zijn, lezen we het zo snel als we kunnen."),
-            options=(Choice(LEAVE_MESSAGE, _("Bericht achterlaten")),),
+            _("Wil je een bericht achterlaten? Zodra we open zijn, lezen we het zo snel als we kunnen.")
+            + "\n"
+            + callback_texts.offer_line(),
+            options=(Choice(LEAVE_MESSAGE, _("Bericht achterlaten")), callback_texts.offer_button()),
             actions=(action(Action.RESTART),),
             kind="question",
         )
@@ -79,14 +94,15 @@ def closed(day: str | None, time: str | None, crisis: bool, emergency: OutgoingM
     return messages
 
 
-def leave_a_message(day: str | None, time: str | None) -> OutgoingMessage:
-    text = "\n".join(
-        [
-            _("Schrijf hier je bericht. Je mag meer berichten sturen."),
-            opening(day, time),
-            _("Dan lezen we je bericht zo snel als we kunnen."),
-        ]
-    )
+def leave_a_message(day: str | None, time: str | None, reference: str | None = None) -> OutgoingMessage:
+    lines = [
+        _("Schrijf hier je bericht. Je mag meer berichten sturen."),
+        opening(day, time),
+        _("Dan lezen we je bericht zo snel als we kunnen."),
+    ]
+    if reference is not None:
+        lines += ["", reference_line(reference)]
+    text = "\n".join(lines)
     return OutgoingMessage(text, actions=(leave_queue_button(),), kind="notice")
 
 
@@ -140,7 +156,8 @@ def busy_network() -> OutgoingMessage:
         "Vanaf jouw internet (bijvoorbeeld de wifi van school) vragen nu heel veel mensen om een mens.\n"
         "Probeer het later nog een keer."
     )
-    return OutgoingMessage(text, actions=(action(Action.RESTART),), kind="notice")
+    text += "\n" + callback_texts.offer_line()  # a call does not wait in that queue
+    return OutgoingMessage(text, actions=(callback_texts.offer_button(), action(Action.RESTART)), kind="notice")
 
 
 def queue_cleared() -> OutgoingMessage:

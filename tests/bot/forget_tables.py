@@ -5,7 +5,16 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-TABLES = ("conversations", "transcript_entries", "handoffs", "agent_notes", "outbox", "web_sessions")
+TABLES = (
+    "conversations",
+    "transcript_entries",
+    "handoffs",
+    "agent_notes",
+    "outbox",
+    "web_sessions",
+    "callbacks",
+    "referrals",
+)
 
 
 async def left(engine: AsyncEngine) -> dict[str, int]:
@@ -14,9 +23,12 @@ async def left(engine: AsyncEngine) -> dict[str, int]:
 
 
 async def forgotten_events(engine: AsyncEngine) -> list[tuple[object, ...]]:
-    """The ``forgotten`` counts: the kind only (no node, role, theme or channel)."""
+    """The ``forgotten`` counts: the kind only (no node, role, theme or channel), one row per day with its count."""
     async with engine.connect() as conn:
         rows = await conn.execute(
-            text("SELECT node, role, theme, channel FROM monitoring_events WHERE kind = 'forgotten'")
+            text(
+                "SELECT node, role, theme, channel, locale, stage, detail, count FROM monitoring_counts"
+                " WHERE kind = 'forgotten'"
+            )
         )
         return [tuple(row) for row in rows]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
 from bot.settings import Settings
-from storage.models import AccessGrant, AuditEntry, Conversation, MonitoringEvent
+from storage.models import AccessGrant, AuditEntry, Conversation, MonitoringCount
 from tests.storage.test_retention import ago, seed, table
 
 
@@ -43,4 +43,4 @@ async def test_the_server_purges_old_conversations_by_itself(
     async with sqlite_database.connect() as conn:
         assert await conn.scalar(select(func.min(table(AuditEntry).c.at))) > ago(365)  # the year-old audit went
         assert await conn.scalar(select(func.min(table(AccessGrant).c.granted_at))) > ago(365)
-        assert await conn.scalar(select(func.min(table(MonitoringEvent).c.created_at))) < ago(365)  # counts stay
+        assert await conn.scalar(select(func.min(table(MonitoringCount).c.day))) < ago(365).date()  # counts stay

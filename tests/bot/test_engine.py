@@ -9,7 +9,7 @@ from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.i18n import I18n
 from bot.messages import IncomingMessage
-from storage.models import MonitoringEvent
+from storage.models import MonitoringCount
 from storage.repository import ConversationStore
 from tests.bot.helpers import CHANNEL, option_keys, say, state_of, tap
 from tests.conftest import DATA
@@ -127,9 +127,9 @@ async def test_reaching_the_witte_vlek_asks_for_a_person_and_counts_it(engine: E
     assert "Een mens denkt met je mee" in messages[0].text
     assert "genoteerd" in messages[1].text
 
-    async with engine.store.sessions() as session:
-        kinds = (await session.exec(select(MonitoringEvent.kind))).all()
-    assert sorted(kinds) == ["handoff_requested", "witte_vlek"]
+    async with engine.store.engine.connect() as conn:
+        kinds = (await conn.execute(select(MonitoringCount.kind, MonitoringCount.node))).all()
+    assert ("handoff_requested", "mens_anders") in kinds and ("witte_vlek", "mens_anders") in kinds
 
 
 async def test_stale_button_is_answered_with_the_current_question(engine: Engine) -> None:

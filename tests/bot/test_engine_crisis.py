@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-
-from sqlmodel import select
+from datetime import date
 
 from bot.channels.terminal import TerminalChat
 from bot.engine import Engine
 from bot.messages import IncomingMessage, OutgoingMessage
-from storage.models import MonitoringEvent
+from storage.monitoring import sums
 from tests.bot.helpers import CHANNEL, option_keys, say, state_of, tap
 
 
@@ -66,9 +65,7 @@ async def test_ordinary_words_at_an_outcome_get_a_short_answer_not_the_outcome_a
 
 async def test_a_crisis_is_counted_by_kind_only(engine: Engine) -> None:
     await say(engine, "ik wil dood")
-    async with engine.store.sessions() as session:
-        events = (await session.exec(select(MonitoringEvent).where(MonitoringEvent.kind == "crisis"))).all()
-    assert [e.node for e in events] == ["suicide"]
+    assert await sums(engine.store.engine, date.min, date.max, "crisis", by=("node",)) == {("suicide",): 1}
 
 
 async def test_after_crisis_words_asking_for_a_person_counts_as_urgent(engine: Engine) -> None:

@@ -1,12 +1,15 @@
-"""The console served for real (pytest-aiohttp), with a recording channel ``test`` and a fake clock."""
+"""The console served for real (pytest-aiohttp), with a recording channel ``test`` and a fake clock; for the
+browser tests a headless Chromium (``browser``) and the product with agent Anna (``product``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from playwright.async_api import Browser
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,8 +20,9 @@ from bot.console.keys import AGENTS
 from bot.dialogs.dialog import Dialog
 from bot.engine import Engine
 from bot.i18n import I18n
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from storage.models import Agent
+from tests.bot.channels.browser import chromium
 from tests.fakes.helpdesk import FakeClock, Recorder
 
 Client = TestClient  # type: ignore[type-arg]
@@ -35,6 +39,35 @@ async def server(
     recorder: Recorder,
 ) -> TestServer:
     return await serve(aiohttp_server, settings, dialog, clock, recorder)
+
+
+@pytest.fixture
+async def desk(
+    aiohttp_server: AiohttpServer,
+    database_url: str,
+    database: AsyncEngine,
+    dialog: Dialog,
+    clock: FakeClock,
+    recorder: Recorder,
+) -> TestServer:
+    """The product on both databases (``database`` has migrated it)."""
+    return await serve(aiohttp_server, load_settings({}, None, database_url=database_url), dialog, clock, recorder)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+async def product(
+    aiohttp_server: AiohttpServer, settings: Settings, dialog: Dialog, sqlite_database: AsyncEngine
+) -> TestServer:
+    """The product as the browser tests use it (no fake clock, no recording channel), with agent Anna."""
+    server = await aiohttp_server(create_app(settings, dialog=dialog))
+    await add_agent(server, "anna")
+    return server
 
 
 async def serve(

@@ -14,6 +14,8 @@ from storage.database import create_engine
 from storage.models import Agent, utcnow
 from tests.bot.test_cli import run
 
+ADD_ANNA = ("agent", "add", "anna", "--display-name", "Anna")  # the name users see is required
+
 
 async def agents_in(tmp_path: Path) -> list[Agent]:
     database = create_engine(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
@@ -26,7 +28,7 @@ async def agents_in(tmp_path: Path) -> list[Agent]:
 
 
 async def test_agent_add_reads_the_password_from_a_pipe(tmp_path: Path) -> None:
-    code, out, err = await run(tmp_path, "agent", "add", "anna", "--admin", stdin="een lang wachtwoord\n")
+    code, out, err = await run(tmp_path, *ADD_ANNA, "--admin", stdin="een lang wachtwoord\n")
     assert code == 0, err
     assert "anna" in out and "/console/" in out
     code, _, _ = await run(tmp_path, "agent", "add", "bram", "--display-name", "Bram J.", stdin="nog een wachtwoord\n")
@@ -39,25 +41,25 @@ async def test_agent_add_reads_the_password_from_a_pipe(tmp_path: Path) -> None:
 
 
 async def test_agent_add_refuses_a_short_password_and_a_taken_name(tmp_path: Path) -> None:
-    code, _, err = await run(tmp_path, "agent", "add", "anna", stdin="kort\n")
+    code, _, err = await run(tmp_path, *ADD_ANNA, stdin="kort\n")
     assert code == 2 and "minstens 10 tekens" in err
-    assert (await run(tmp_path, "agent", "add", "anna", stdin="een lang wachtwoord\n"))[0] == 0
-    code, _, err = await run(tmp_path, "agent", "add", "anna", stdin="een ander wachtwoord\n")
+    assert (await run(tmp_path, *ADD_ANNA, stdin="een lang wachtwoord\n"))[0] == 0
+    code, _, err = await run(tmp_path, *ADD_ANNA, stdin="een ander wachtwoord\n")
     assert code == 1 and "al een account" in err
 
 
 @pytest.mark.parametrize("weak", [" " * 12, "1234567890", "aaaaaaaaaaaa", "password123", "anna12345678"])
 async def test_blank_repeated_and_common_passwords_are_refused(tmp_path: Path, weak: str) -> None:
-    code, _, err = await run(tmp_path, "agent", "add", "anna", stdin=weak + "\n")
+    code, _, err = await run(tmp_path, *ADD_ANNA, stdin=weak + "\n")
     assert code == 2 and "wachtwoord" in err
-    assert (await run(tmp_path, "agent", "add", "anna", stdin="een lang wachtwoord\n"))[0] == 0
+    assert (await run(tmp_path, *ADD_ANNA, stdin="een lang wachtwoord\n"))[0] == 0
     code, _, err = await run(tmp_path, "agent", "reset-password", "anna", stdin=weak + "\n")
     assert code == 2 and "wachtwoord" in err
 
 
 async def test_deactivate_and_reset_password_end_sessions_and_are_audited(tmp_path: Path) -> None:
-    assert (await run(tmp_path, "agent", "add", "anna", stdin="een lang wachtwoord\n"))[0] == 0
-    assert (await run(tmp_path, "agent", "add", "bram", stdin="nog een wachtwoord\n"))[0] == 0
+    assert (await run(tmp_path, *ADD_ANNA, stdin="een lang wachtwoord\n"))[0] == 0
+    assert (await run(tmp_path, "agent", "add", "bram", "--display-name", "Bram", stdin="nog een wachtwoord\n"))[0] == 0
     database = create_engine(f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     try:
         store = AgentStore(database)

@@ -50,11 +50,13 @@ def test_languages_are_read_checked_and_deduplicated() -> None:
 
 
 async def test_agent_add_records_the_languages(tmp_path: Path) -> None:
-    code, out, err = await run(tmp_path, "agent", "add", "emre", "--languages", "nl,tr", stdin="een lang wachtwoord\n")
+    password = "een lang wachtwoord\n"
+    add = ("agent", "add")
+    code, out, err = await run(tmp_path, *add, "emre", "--display-name", "Emre", "--languages", "nl,tr", stdin=password)
     assert code == 0, err
     assert "talen: nl, tr" in out
-    assert (await run(tmp_path, "agent", "add", "anna", stdin="een lang wachtwoord\n"))[0] == 0
-    code, _, err = await run(tmp_path, "agent", "add", "xena", "--languages", "nl,xx", stdin="een lang wachtwoord\n")
+    assert (await run(tmp_path, *add, "anna", "--display-name", "Anna", stdin=password))[0] == 0
+    code, _, err = await run(tmp_path, *add, "xena", "--display-name", "Xena", "--languages", "nl,xx", stdin=password)
     assert code == 2 and "Onbekende taal: xx" in err
     stored = {a.name: a.languages for a in await agents_in(tmp_path)}
     assert stored == {"emre": ["nl", "tr"], "anna": ["nl"]}

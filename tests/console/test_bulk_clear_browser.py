@@ -5,21 +5,17 @@ zonder bericht" picks exactly those, nothing happens until the agent confirms, a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Dialog, expect
-from pytest_aiohttp import AiohttpClient, AiohttpServer
-from sqlalchemy.ext.asyncio import AsyncEngine
+from playwright.async_api import Browser, expect
+from pytest_aiohttp import AiohttpClient
 
-from bot.app import create_app
 from bot.appkeys import HELPDESK
-from bot.dialogs.dialog import Dialog as Tree
 from bot.settings import Settings
-from tests.bot.channels.browser import ARTIFACTS, PHONE, axe_violations, chromium, watch_errors
-from tests.console.conftest import PASSWORD, add_agent
+from tests.bot.channels.browser import ARTIFACTS, axe_violations, watch_errors
+from tests.console.browser_steps import asks_for_a_person, log_in, open_page
 from tests.console.test_bulk_clear import LABEL, ask_for_a_person
 
 DESK = {"viewport": {"width": 1280, "height": 820}, "locale": "nl-NL"}
@@ -27,49 +23,23 @@ FLOOD = 4
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-async def product(
-    aiohttp_server: AiohttpServer, settings: Settings, dialog: Tree, sqlite_database: AsyncEngine
-) -> TestServer:
-    roomy = settings.model_copy(update={"web_handoffs_per_hour": 100, "web_conversations_per_minute": 100})
-    server = await aiohttp_server(create_app(roomy, dialog=dialog))
-    await add_agent(server, "anna")
-    return server
+def settings(settings: Settings) -> Settings:
+    """Room for the flood: the product (tests/console/conftest.py) is served with these."""
+    return settings.model_copy(update={"web_handoffs_per_hour": 100, "web_conversations_per_minute": 100})
 
 
 async def test_an_agent_sees_the_silent_flood_and_clears_it_after_confirming(
     browser: Browser, product: TestServer, aiohttp_client: AiohttpClient
 ) -> None:
     alerts: list[str] = []
-
-    def refuse(dialog: Dialog) -> None:
-        alerts.append(dialog.message)
-
-    desk = await (await browser.new_context(**DESK)).new_page()
-    desk.on("dialog", refuse)
+    desk = await open_page(browser, DESK, alerts)
     errors = watch_errors(desk)
-    await desk.goto(str(product.make_url("/console/")))
-    await desk.get_by_label("Naam").fill("anna")
-    await desk.get_by_label("Wachtwoord").fill(PASSWORD)
-    await desk.get_by_role("button", name="Inloggen").click()
+    await log_in(desk, product)
     await expect(desk.locator("#connection")).to_have_text("live")
     await expect(desk.locator("#bulk-clear")).to_be_hidden()  # nothing to clear
 
-    user = await (await browser.new_context(**PHONE)).new_page()
-    user.on("dialog", refuse)
-    await user.goto(str(product.make_url("/")))
+    user = await asks_for_a_person(browser, product, "Ik durf het niet te zeggen op school.", alerts)
     log = user.get_by_role("log")
-    await user.get_by_role("button", name="Praat met een mens").first.click()
-    await expect(log).to_contain_text("Je staat in de wachtrij voor de chat-ondersteuning.")
-    box = user.get_by_role("textbox", name="Jouw bericht")
-    await box.fill("Ik durf het niet te zeggen op school.")
-    await box.press("Enter")
-    await expect(log).to_contain_text("Ik heb je bericht bewaard.")
 
     attacker = await aiohttp_client(product)
     async with AsyncExitStack() as stack:

@@ -4,58 +4,26 @@ sees it appear without reloading, claims it, talks both ways, sends a canned rep
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Dialog, expect
-from pytest_aiohttp import AiohttpServer
-from sqlalchemy.ext.asyncio import AsyncEngine
+from playwright.async_api import Browser, expect
 
-from bot.app import create_app
-from bot.dialogs.dialog import Dialog as Tree
-from bot.settings import Settings
-from tests.bot.channels.browser import ARTIFACTS, PHONE, axe_violations, chromium, watch_errors
-from tests.console.conftest import PASSWORD, add_agent
+from tests.bot.channels.browser import ARTIFACTS, PHONE, axe_violations, watch_errors
+from tests.console.browser_steps import log_in, open_page
 
 DESK = {"viewport": {"width": 1280, "height": 820}, "locale": "nl-NL"}
 XSS = 'Ze lachen me uit <img src=x onerror="alert(1)"><script>alert(2)</script>'
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-async def product(
-    aiohttp_server: AiohttpServer, settings: Settings, dialog: Tree, sqlite_database: AsyncEngine
-) -> TestServer:
-    server = await aiohttp_server(create_app(settings, dialog=dialog))
-    await add_agent(server, "anna")
-    return server
-
-
 async def test_an_agent_takes_over_a_web_chat_live(browser: Browser, product: TestServer) -> None:
     alerts: list[str] = []
-
-    def refuse(dialog: Dialog) -> None:
-        alerts.append(dialog.message)
-
-    desk = await (await browser.new_context(**DESK)).new_page()
-    desk.on("dialog", refuse)
+    desk = await open_page(browser, DESK, alerts)
     desk_errors = watch_errors(desk)
-    await desk.goto(str(product.make_url("/console/")))
-    await desk.get_by_label("Naam").fill("anna")
-    await desk.get_by_label("Wachtwoord").fill(PASSWORD)
-    await desk.get_by_role("button", name="Inloggen").click()
+    await log_in(desk, product)
     await expect(desk.get_by_role("heading", name="Wachtrij")).to_be_visible()
     await expect(desk.locator("#connection")).to_have_text("live")
     await expect(desk.get_by_text("Niemand wacht.")).to_be_visible()
 
-    user = await (await browser.new_context(**PHONE)).new_page()
-    user.on("dialog", refuse)
+    user = await open_page(browser, PHONE, alerts)
     await user.goto(str(product.make_url("/")))
     log = user.get_by_role("log")
     await expect(log).to_contain_text("Hoi, ik ben de Wegwijzer.")
@@ -102,7 +70,9 @@ async def test_an_agent_takes_over_a_web_chat_live(browser: Browser, product: Te
     await desk.get_by_label("Uitkomst").select_option("information")
     await desk.get_by_role("button", name="Afsluiten").click()
     await expect(log).to_contain_text("Anna heeft de chat gesloten. Je praat nu weer met de Wegwijzer.")
-    await expect(desk.get_by_text("Dit gesprek is niet (meer) bij de chat-ondersteuning.")).to_be_visible()
+    await desk.wait_for_url("**/console/")  # nobody else waits: straight back to the queue
+    await expect(desk.get_by_text("Gesprek 1 afgesloten.")).to_be_visible()
+    await expect(desk.get_by_text("Niemand wacht.")).to_be_visible()
     await user.get_by_role("button", name="Opnieuw beginnen").last.click()
     await expect(user.locator(".log li").last).to_contain_text("Hoi, ik ben de Wegwijzer.")  # the bot is back
 

@@ -19,21 +19,16 @@ from bot.appkeys import I18N
 from bot.console.keys import AGENTS
 from bot.dialogs.dialog import Dialog as Tree
 from bot.settings import Settings
-from tests.bot.channels.browser import ARTIFACTS, PHONE, axe_violations, chromium, phone, watch_errors
+from tests.bot.channels.browser import ARTIFACTS, PHONE, axe_violations, phone, watch_errors
+from tests.console.browser_steps import log_in, open_page
 from tests.console.catalogs import JOINED_NL, MACHINE_UK, QUEUED_NL, QUEUED_UK, WELCOME_NL, ukrainian
-from tests.console.conftest import PASSWORD, add_agent
+from tests.console.conftest import add_agent
 from tests.fakes.libretranslate import FakeLibreTranslate
 
 USER_UK = "Мене ображають однокласники, і я боюся йти до школи."
 USER_NL = "Klasgenoten pesten me en ik ben bang om naar school te gaan."
 AGENT_NL = "Wat naar dat je dit meemaakt. Weet iemand op school ervan, bijvoorbeeld je mentor?"
 AGENT_UK = "Мені шкода, що ти через це проходиш. Чи знає про це хтось у школі, наприклад твій класний керівник?"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture
@@ -73,7 +68,7 @@ async def no_sideways_scroll(page: Page) -> None:
 async def test_a_ukrainian_conversation_on_a_360_px_console(
     browser: Browser, product: TestServer, libretranslate: FakeLibreTranslate
 ) -> None:
-    user = await (await browser.new_context(**{**PHONE, "locale": "uk-UA"})).new_page()
+    user = await open_page(browser, {**PHONE, "locale": "uk-UA"})
     await user.goto(str(product.make_url("/")))
     log = user.get_by_role("log")
     await user.get_by_role("button", name="Українська").first.click()
@@ -84,12 +79,9 @@ async def test_a_ukrainian_conversation_on_a_360_px_console(
     await box.fill(USER_UK)
     await box.press("Enter")
 
-    desk = await (await browser.new_context(**phone(360, 740))).new_page()
+    desk = await open_page(browser, phone(360, 740))
     errors = watch_errors(desk)
-    await desk.goto(str(product.make_url("/console/")))
-    await desk.get_by_label("Naam").fill("olena")
-    await desk.get_by_label("Wachtwoord").fill(PASSWORD)
-    await desk.get_by_role("button", name="Inloggen").click()
+    await log_in(desk, product, "olena")
     row = desk.locator("#queue tr")
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("Українська")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from datetime import timedelta
 from typing import Any
@@ -76,6 +77,19 @@ async def test_without_trusted_proxies_forwarded_for_is_ignored(client: Client, 
         client.session.headers["X-Forwarded-For"] = f"192.0.2.{spoofed}"
         assert (await login(client, "bob", "wrong")).status == 401
     assert (await login(client, "bob")).status == 429  # a made-up header does not give new tries
+
+
+async def test_the_warning_about_an_untrusted_forwarded_for_names_no_address(
+    client: Client, server: TestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without a proxy the sender is a user: the warning says what kind of address, never which."""
+    await add_agent(server, "bob")
+    client.session.headers["X-Forwarded-For"] = "192.0.2.7"
+    with caplog.at_level(logging.WARNING, logger="bot.console.limiter"):
+        await login(client, "bob", "wrong")
+    warnings = [record.getMessage() for record in caplog.records if "X-Forwarded-For" in record.getMessage()]
+    assert len(warnings) == 1 and "loopback address" in warnings[0]
+    assert "127.0.0.1" not in warnings[0] and "192.0.2.7" not in warnings[0]
 
 
 async def test_lookups_do_not_grow_the_limiter(client: Client, server: TestServer, clock: FakeClock) -> None:

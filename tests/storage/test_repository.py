@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.agents import AgentStore
 from storage.handoffs import HandoffStore
 from storage.migrate import downgrade, pending_changes, upgrade
-from storage.models import Conversation, MonitoringEvent, TranscriptEntry, utcnow
+from storage.models import Conversation, TranscriptEntry, utcnow
 from storage.repository import ConversationStore, Line
 from tests.conftest import fresh_database
+from tests.storage.old_schema import add_conversation
 
 
 def new_conversation(chat_id: str = "42") -> Conversation:
@@ -82,16 +83,6 @@ async def test_deleting_a_conversation_deletes_its_transcript(database: AsyncEng
     assert left == 1
 
 
-async def test_monitoring_events_hold_no_conversation_link(database: AsyncEngine) -> None:
-    store = ConversationStore(database)
-    event = MonitoringEvent(kind="witte_vlek", node="mens_anders", role="anders", channel="test")
-    await store.save(new_conversation(), events=[event])
-    columns = set(MonitoringEvent.model_fields)
-    assert not columns & {"conversation_id", "chat_id", "text"}
-    async with database.connect() as conn:
-        assert await conn.scalar(select(func.count()).select_from(MonitoringEvent)) == 1
-
-
 async def test_ping_answers(database: AsyncEngine) -> None:
     await ConversationStore(database).ping()
 
@@ -153,7 +144,7 @@ async def test_migration_0004_gives_agents_dutch_and_transcript_lines_an_origina
         assert "languages" not in await columns(engine, "agents")
         assert "original" not in await columns(engine, "transcript_entries")
         store = ConversationStore(engine)
-        await store.save(new_conversation(), [Line("bot", "Hoi")])
+        await add_conversation(engine, new_conversation(), [Line("bot", "Hoi")])
         async with engine.begin() as conn:
             await conn.exec_driver_sql(
                 "INSERT INTO agents (name, display_name, password_hash, role, active, created_at)"

@@ -4,7 +4,7 @@ messages, recent conversations and anonymous counts stay. Every table is queried
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select
@@ -20,13 +20,14 @@ from storage.models import (
     Conversation,
     Handoff,
     LimitCounter,
-    MonitoringEvent,
+    MonitoringCount,
     OutboxMessage,
     ProcessedUpdate,
     TranscriptEntry,
     WebSession,
     utcnow,
 )
+from storage.monitoring import sums
 from storage.retention import PurgeCounts, purge
 
 
@@ -47,6 +48,7 @@ class Seeded:
     kept: list[int] = field(default_factory=list)  # must stay
     old_chats: list[tuple[str, str]] = field(default_factory=list)
     kept_chats: list[tuple[str, str]] = field(default_factory=list)
+    kept_notices: list[tuple[str, str]] = field(default_factory=list)  # outbox rows of chats without a conversation
 
 
 async def seed(engine: AsyncEngine) -> Seeded:
@@ -141,6 +143,13 @@ async def seed(engine: AsyncEngine) -> Seeded:
         # Web sessions without a conversation: an old one goes, a fresh one stays.
         await add(WebSession, chat_id="orphan-old", created_at=ago(40))
         await add(WebSession, chat_id="orphan-new", created_at=ago(2))
+        # Notices to chats that never started a conversation (the channel was off): an old one goes.
+        for chat_id, days in (("telegram-photo-old", 40), ("telegram-photo-new", 2)):
+            await add(
+                OutboxMessage, channel="telegram", chat_id=chat_id, batch="p", payload={"t": 1}, created_at=ago(days)
+            )
+            if days == 2:
+                seeded.kept_notices.append(("telegram", chat_id))
         # Audit and reasons given: older than a year goes.
         for days in (400, 366, 364, 10):
             await add(AuditEntry, agent_id=agent, conversation_id=seeded.old[0], action="open_transcript", at=ago(days))
@@ -153,7 +162,7 @@ async def seed(engine: AsyncEngine) -> Seeded:
                 granted_at=ago(days),
             )
         # Never touched by retention.
-        await add(MonitoringEvent, kind="outcome", node="n", created_at=ago(400))
+        await add(MonitoringCount, day=ago(400).date(), kind="outcome", node="n", count=3)
         await add(ProcessedUpdate, channel="telegram", update_id="1", processed_at=ago(1))
         await add(LimitCounter, kind="k", key_hash="h" * 64, full_at=0)
     return seeded
@@ -173,7 +182,7 @@ EXPECTED = PurgeCounts(
     transcript_entries=12,
     handoffs=3,
     agent_notes=4,
-    outbox=8,
+    outbox=9,
     web_sessions=3,  # two web chats' sessions and the old orphan
     audit_log=2,
     access_grants=2,
@@ -189,7 +198,10 @@ async def test_purge_deletes_old_conversations_with_everything_of_theirs(databas
     assert counts == EXPECTED
     after = await row_counts(database)
     removed = {name: before[name] - after[name] for name in before if before[name] != after[name]}
+    stops = -removed.pop("monitoring_counts")  # where the purged conversations stopped, counted anonymously
     assert removed == {name: count for name, count in counts.items() if count}  # nothing else changed
+    assert sum((await sums(database, date.min, date.max, "stopped")).values()) == EXPECTED.conversations
+    assert stops >= 1
 
     async with database.connect() as conn:
 
@@ -203,7 +215,7 @@ async def test_purge_deletes_old_conversations_with_everything_of_theirs(databas
             if model is not Handoff:  # every kept conversation keeps its own (one recent one never asked a person)
                 assert remaining == set(seeded.kept), model.__tablename__
         outbox = (await conn.execute(select(table(OutboxMessage).c.channel, table(OutboxMessage).c.chat_id))).all()
-        assert {tuple(row) for row in outbox} == set(seeded.kept_chats)
+        assert {tuple(row) for row in outbox} == set(seeded.kept_chats) | set(seeded.kept_notices)
         assert set(await column(WebSession, "chat_id")) == {"webchat-left", "webchat-new", "orphan-new"}
         handoffs = (await conn.execute(select(table(Handoff).c.conversation_id, table(Handoff).c.status))).all()
         assert sorted(status for _cid, status in handoffs) == ["ended", "ended", "live", "queued", "queued"]
@@ -211,7 +223,8 @@ async def test_purge_deletes_old_conversations_with_everything_of_theirs(databas
         assert len(await column(AuditEntry, "id")) == 2
         assert min(await column(AuditEntry, "at")) > ago(365)
         assert min(await column(AccessGrant, "granted_at")) > ago(365)
-        assert len(await column(MonitoringEvent, "id")) == 1  # anonymous counts are never touched
+        old_count = select(table(MonitoringCount).c.count).where(table(MonitoringCount).c.kind == "outcome")
+        assert (await conn.execute(old_count)).scalars().all() == [3]  # anonymous counts are never touched
 
     assert await purge(database, 30, 365, now=NOW) == PurgeCounts()  # idempotent
     assert await row_counts(database) == after

@@ -48,6 +48,8 @@
   let leaving = false;
   let focusNext = false; // after a button: move focus to the new question
   let typingTimer = 0;
+  const TYPING_EVERY = 4000; // ms between two "typing" frames of this page (the user types)
+  let typingSent = 0; // when the last one went; 0 after a message, so the next key counts at once
   let atBottom = true; // the conversation is scrolled to its end (kept there when the screen resizes)
 
   // ---- Snel weg: leave no chat on the screen, in this browser's session or in its history.
@@ -491,7 +493,17 @@
     const text = input.value.trim();
     if (!text) return;
     input.value = "";
+    typingSent = 0; // what they type next is news again
     send({ type: "text", text }, text);
+  });
+
+  // The user types: tell the server now and then (a "typing" frame: no id, no answer, never a message), so a
+  // person of the chat-ondersteuning sees "typt…". At most one every TYPING_EVERY ms; nothing while offline.
+  input.addEventListener("input", () => {
+    if (!ready || !input.value.trim() || !socket || socket.readyState !== WebSocket.OPEN) return;
+    if (Date.now() - typingSent < TYPING_EVERY) return;
+    typingSent = Date.now();
+    socket.send(JSON.stringify({ type: "typing" }));
   });
 
   document.querySelectorAll(".toolbar [data-key]").forEach((button) => {

@@ -50,8 +50,13 @@ COMMANDS = (
     ("stop", N_("Stoppen")),
     ("help", N_("Wat kan ik typen?")),
     ("vergeet", N_("Mijn gesprek wissen")),
+    ("privacy", N_("Wat ik bewaar en hoe lang")),
 )
 SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The libraries under the channel and the least level they log at, whatever ``log_level`` is: at DEBUG
+# python-telegram-bot writes every Bot API call with its parameters and answer (chat ids, the user's name and
+# username, message texts), and httpx at INFO every URL, which holds the bot's token.
+LIBRARY_LOG_LEVELS = {"telegram": logging.INFO, "httpx": logging.WARNING}
 SENDER_GRACE = 10.0  # seconds for the chats being sent at a stop, in an app without bot.shutdown
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -64,10 +69,19 @@ def setup(app: web.Application) -> None:
         logger.info("Telegram is off: no %s set", env_name("telegram_token"))
         return
     check_settings(settings)
+    quiet_libraries()
     if not settings.telegram_polling:
         app[SECRET_KEY] = settings.telegram_webhook_secret
         app.router.add_post(settings.telegram_webhook_path, webhook)
     app.cleanup_ctx.append(_run)
+
+
+def quiet_libraries() -> None:
+    """Raise the libraries' loggers to ``LIBRARY_LOG_LEVELS`` (a stricter level set elsewhere stays)."""
+    for name, level in LIBRARY_LOG_LEVELS.items():
+        library = logging.getLogger(name)
+        if library.level < level:  # NOTSET (0) too: it would follow the root logger down to DEBUG
+            library.setLevel(level)
 
 
 def check_settings(settings: Settings) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 POLL_SECONDS = 1.0
 REFUSED = (BadRequest, Forbidden, InvalidToken, ChatMigrated)
+LONG_NUMBER = re.compile(r"-?\d{6,}")  # a chat or user id; error codes, offsets and lengths are shorter
 
 
 class TelegramSender:
@@ -142,7 +144,9 @@ class TelegramSender:
             await self.store.later(row.id, utcnow() + timedelta(seconds=wait))
             return False
         except REFUSED as exc:
-            logger.error("message of batch %s not delivered to chat %s: refused (%s)", row.batch, ref(chat_id), exc)
+            logger.error(
+                "message of batch %s not delivered to chat %s: refused (%s)", row.batch, ref(chat_id), why(exc)
+            )
             await self.store.done(row.id)
             return True
         except NetworkError as exc:  # 5xx, time-outs, connection errors (BadRequest is caught above)
@@ -160,7 +164,7 @@ class TelegramSender:
             await self.store.later(row.id, utcnow() + timedelta(seconds=pause))
             return False
         except TelegramError as exc:
-            logger.error("message of batch %s not delivered to chat %s: %s", row.batch, ref(chat_id), exc)
+            logger.error("message of batch %s not delivered to chat %s: %s", row.batch, ref(chat_id), why(exc))
             await self.store.done(row.id)
             return True
         await self.store.done(row.id)
@@ -199,7 +203,16 @@ class TelegramSender:
                 else:
                     await self.bot.edit_message_reply_markup(int(chat_id), message_id, reply_markup=None)
         except TelegramError as exc:
-            logger.debug("keyboard of message %s in chat %s not closed: %s", message_id, ref(chat_id), exc)
+            logger.debug("keyboard of message %s in chat %s not closed: %s", message_id, ref(chat_id), why(exc))
+
+
+def why(exc: TelegramError) -> str:
+    """What Telegram said, for the log, without ids: ``ChatMigrated``'s own text names the group's new chat id,
+    and a long number in any other description is taken out the same way (a chat id is never logged in clear).
+    """
+    if isinstance(exc, ChatMigrated):
+        return "ChatMigrated"
+    return LONG_NUMBER.sub("…", str(exc))
 
 
 def tapped_context(message: Message | None, data: str | None, label: str | None) -> dict[str, Any]:

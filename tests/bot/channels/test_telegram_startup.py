@@ -36,6 +36,7 @@ async def test_commands_are_registered_at_start_up_in_every_language(telegram: T
             "stop",
             "help",
             "vergeet",
+            "privacy",
         ]
         assert all(c["description"] for c in commands)
     assert calls["en"][3]["description"] != calls[None][3]["description"]  # "Praat met een mens", translated

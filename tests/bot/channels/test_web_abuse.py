@@ -7,6 +7,7 @@ another school. Behind a trusted proxy the address comes from X-Forwarded-For (I
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 from aiohttp import TCPConnector, WSMsgType
@@ -21,7 +22,8 @@ from bot.appkeys import DATABASE, HELPDESK
 from bot.channels.web_limits import TRY_LATER
 from bot.dialogs.dialog import Dialog
 from bot.settings import Settings
-from storage.models import Conversation, MonitoringEvent, WebSession
+from storage.models import Conversation, WebSession
+from storage.monitoring import sums
 from tests.bot.channels.conftest import Client
 from tests.bot.channels.webchat import Ticks, options, receive, texts
 
@@ -156,10 +158,7 @@ async def test_thirty_requests_for_a_person_from_one_address_do_not_push_a_child
         assert {"tel:112", "tel:113", "tel:08000432", "tel:08002000"} <= hrefs(answer)
         assert "Het lukt nu niet om je in de wachtrij te zetten." in texts(answer)[1]
     assert len(await desk.handoffs.queue()) == 7
-    events = MonitoringEvent.__table__  # type: ignore[attr-defined]
-    async with server.app[DATABASE].connect() as conn:
-        limited = await conn.scalar(select(func.count()).select_from(events).where(events.c.kind == "handoff_limited"))
-    assert limited == 24
+    assert sum((await sums(server.app[DATABASE], date.min, date.max, "handoff_limited")).values()) == 24
 
     await child_ws.send_json({"type": "choice", "id": "c2", "key": "cmd:mens"})
     assert "Je bent nummer 7." in "\n".join(texts(await receive(child_ws))), "six, not thirty, ahead of the child"

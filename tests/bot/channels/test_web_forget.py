@@ -33,15 +33,8 @@ async def test_wis_mijn_gesprek_during_a_live_chat(
     event = await status(console, "ended")
     assert event["reason"] == "user_deleted"
     await console.close()
-    assert await left(engine) == {
-        "conversations": 0,
-        "transcript_entries": 0,
-        "handoffs": 0,
-        "agent_notes": 0,
-        "outbox": 0,
-        "web_sessions": 0,
-    }
-    assert await forgotten_events(engine) == [(None, None, None, None)]
+    assert set((await left(engine)).values()) == {0}, "nothing of the conversation in any table"
+    assert await forgotten_events(engine) == [("",) * 7 + (1,)]
     assert await chat_of(server, cookie(client)) is None
     async with client.ws_connect("/chat/ws") as ws:  # the page starts afresh: a welcome, nothing of before
         first = await receive(ws)

@@ -1,0 +1,1 @@
+"""Anonymous monitoring for the expertise network: figures, charts, exports (storage/monitoring.py counts)."""
