@@ -111,21 +111,22 @@ async def claim(request: web.Request) -> web.StreamResponse:
 
 async def release(request: web.Request) -> web.StreamResponse:
     """Back in the list for a colleague, without counting a try."""
-    require_staff(request)
-    callback_id, _agent_id = _ids(request)
-    if not await store(request).release(callback_id, _owner(request)):
-        return await _render(request, error=NOT_YOURS, status=409)
-    await _audited(request, callback_id, "callback_release")
-    raise web.HTTPSeeOther("/console/callbacks")
+    return await _back_in_list(request, "release")
 
 
 async def no_answer(request: web.Request) -> web.StreamResponse:
     """Nobody answered: one more try counted, back in the list to try again later."""
+    return await _back_in_list(request, "no_answer")
+
+
+async def _back_in_list(request: web.Request, trigger: str) -> web.StreamResponse:
+    """``release`` or ``no_answer`` by the agent who has it (audited ``callback_<trigger>``); then the list."""
     require_staff(request)
     callback_id, _agent_id = _ids(request)
-    if not await store(request).no_answer(callback_id, _owner(request)):
+    change = store(request).release if trigger == "release" else store(request).no_answer
+    if not await change(callback_id, _owner(request)):
         return await _render(request, error=NOT_YOURS, status=409)
-    await _audited(request, callback_id, "callback_no_answer")
+    await _audited(request, callback_id, f"callback_{trigger}")
     raise web.HTTPSeeOther("/console/callbacks")
 
 
