@@ -35,6 +35,7 @@ from storage.database import create_engine
 from storage.leader import Leadership
 from storage.limit_counters import LimitCounterStore
 from storage.models import utcnow
+from storage.outage import unreachable
 from storage.repository import ConversationStore
 from storage.schema import ensure_current
 from storage.unit_of_work import Turns
@@ -168,8 +169,11 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
                         callback_retention_days=settings.callback_retention_days,
                     )
                     purged_at = time.monotonic()
-            except Exception:
-                logger.exception("pruning delivery ids failed; trying again later")
+            except Exception as exc:
+                if unreachable(exc):  # an outage: one line, as everywhere (storage/outage.py), not a traceback a round
+                    logger.warning("housekeeping: database unreachable (%s); trying again later", type(exc).__name__)
+                else:
+                    logger.exception("housekeeping failed; trying again later")
             await asyncio.sleep(HOUSEKEEPING_EVERY.total_seconds())
 
     task = asyncio.create_task(prune_forever(), name="wegwijzer-housekeeping")
