@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 from aiohttp import ClientWebSocketResponse
@@ -12,7 +13,9 @@ from bot.channels.web import WEB_CHANNEL
 from bot.channels.web_session import COOKIE, token_hash
 from tests.bot.channels.conftest import Client
 
-TICKETS: dict[int, str] = {}  # id(ws) → the last ticket of a rotate frame that ``receive`` passed over
+# ws → the last ticket of a rotate frame that ``receive`` passed over; weak, so a closed socket's ticket never
+# reaches a later socket (keyed by ``id(ws)`` it once did: a reused id handed a new socket a used ticket, 410)
+TICKETS: weakref.WeakKeyDictionary[ClientWebSocketResponse, str] = weakref.WeakKeyDictionary()
 
 
 async def receive(ws: ClientWebSocketResponse) -> dict[str, Any]:
@@ -21,7 +24,7 @@ async def receive(ws: ClientWebSocketResponse) -> dict[str, Any]:
         frame: dict[str, Any] = await ws.receive_json(timeout=5)
         if frame["type"] != "rotate":
             return frame
-        TICKETS[id(ws)] = frame["ticket"]
+        TICKETS[ws] = frame["ticket"]
 
 
 async def ticket(ws: ClientWebSocketResponse) -> str:
@@ -46,7 +49,7 @@ def origin(client: Client) -> dict[str, str]:
 
 async def keep_session(client: Client, ws: ClientWebSocketResponse, path: str = "/chat/rotate") -> str:
     """Do what the page does with a rotate frame: trade its ticket for the cookie; the new token."""
-    got = TICKETS.pop(id(ws), None) or await ticket(ws)
+    got = TICKETS.pop(ws, None) or await ticket(ws)
     response = await client.post(path, json={"ticket": got}, headers=origin(client))
     assert response.status == 204, response.status
     return response.cookies[COOKIE].value
