@@ -68,10 +68,11 @@ extract-messages: install
 		else \
 			$(BIN)/pybabel init -i $(POT) -d bot/locales -D messages -l $$lang; fi; done
 
-## Install, migrate the SQLite database in var/, and serve on http://127.0.0.1:8080/.
+## Install, migrate the SQLite database in var/, and serve on http://127.0.0.1:8080/ (`make run PORT=8090`: on
+## port 8090; without PORT the port setting, WEGWIJZER_PORT or config/default.toml, decides).
 run: compile-locales
 	$(BIN)/wegwijzer db upgrade
-	$(BIN)/wegwijzer serve
+	$(BIN)/wegwijzer serve$(if $(PORT), --port $(PORT))
 
 lint: install
 	$(BIN)/ruff check bot storage tests bench
@@ -102,8 +103,7 @@ $(AXE):
 axe: $(AXE)
 
 bench: compile-locales
-	$(BIN)/python -m bench.engine_bench
-	$(BIN)/python -m bench.crisis_bench
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

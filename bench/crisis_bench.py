@@ -1,20 +1,22 @@
 """Crisis detection benchmark: how long reading one text for danger takes, in every language at once.
 
-Run with ``make bench``. The server reads every typed text in all six languages' phrase files (a parent whose
-chat is still in Dutch may type Arabic), so this is the cost each typed message pays before anything else.
-Target: a typical message (under 200 characters) well under 1 ms; the longest accepted text (4000
-characters) under 20 ms.
+The server reads every typed text in all six languages' phrase files (a parent whose chat is still in Dutch may
+type Arabic), so this is the cost each typed message pays before anything else. Goals: a typical message (under
+200 characters) well under 1 ms; the longest accepted text (4000 characters) under 20 ms. No database: the
+results stand in the SQLite column.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
-from bench.engine_bench import Row, print_table
+from bench.table import Row, spread, verdict
 from bot.safety.crisis import CrisisDetector
 from bot.settings import load_settings
 
+NAME = "crisis"
 TEXTS = {
     "short, calm (30 characters)": "mijn zoon wordt gepest op school",
     "short, danger (20 characters)": "ik wil niet meer leven",
@@ -35,26 +37,40 @@ def timings(detector: CrisisDetector, text: str, runs: int) -> list[float]:
     return measured
 
 
-def bench(runs: int = 300) -> list[Row]:
+def measure(options: Any) -> list[Row]:
+    """The crisis detector's rows for ``python -m bench``: each measure repeated ``options.repeats`` times."""
+    runs = 30 if options.quick else 300
     locales = load_settings({}).locales
-    started = time.perf_counter()
-    detector = CrisisDetector.load(locales)
-    rows: list[Row] = [
-        (f"load {len(locales)} languages' phrases (ms)", f"{(time.perf_counter() - started) * 1000:.0f}", "")
-    ]
-    for name, text in TEXTS.items():
-        measured = sorted(timings(detector, text, runs))
-        rows.append((f"{name}: median ms", f"{statistics.median(measured):.3f}", "< 1"))
+    loads: list[float] = []
+    typical: dict[str, list[float]] = {name: [] for name in TEXTS}
+    first: list[float] = []
+    again: list[float] = []
     long_text = " ".join(f"woord{i} ik ben er en het was" for i in range(600))[:3990]
-    first = timings(detector, long_text, 1)[0]
-    again = sorted(timings(detector, long_text, 20))
-    rows.append(("4000 characters, new words: ms", f"{first:.1f}", "< 20"))
-    rows.append(("4000 characters, again: median ms", f"{statistics.median(again):.1f}", "< 20"))
+    for _ in range(options.repeats):
+        started = time.perf_counter()
+        detector = CrisisDetector.load(locales)
+        loads.append((time.perf_counter() - started) * 1000)
+        for name, text in TEXTS.items():
+            typical[name].append(statistics.median(timings(detector, text, runs)))
+        first.append(timings(detector, long_text, 1)[0])
+        again.append(statistics.median(timings(detector, long_text, 20)))
+    rows = [Row(NAME, f"load {len(locales)} languages' phrases (ms)", spread(loads, "{:,.0f}"))]
+    for name, medians in typical.items():
+        rows.append(Row(NAME, f"{name}: median ms", spread(medians, "{:.3f}"), "", "< 1", _met(medians, 1)))
+    rows.append(Row(NAME, "4000 characters, new words: ms", spread(first), "", "< 20", _met(first, 20)))
+    rows.append(Row(NAME, "4000 characters, again: median ms", spread(again), "", "< 20", _met(again, 20)))
     return rows
 
 
+def _met(results: list[float], below: float) -> str:
+    return verdict([statistics.median(results)], lambda value: value < below)
+
+
 def main() -> None:
-    print_table(bench())
+    """``python -m bench.crisis_bench``: the same as ``python -m bench --only crisis``."""
+    from bench.__main__ import main as bench_main
+
+    raise SystemExit(bench_main(["--only", NAME]))
 
 
 if __name__ == "__main__":

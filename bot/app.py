@@ -1,7 +1,8 @@
 """The one app factory: settings in, a wired aiohttp application out.
 
 Resources live in ``cleanup_ctx`` so they are opened when the server starts and closed when it stops:
-the database, then the engine, then each channel.
+the database, then the engine, then each channel. Each app has its own ``Metrics`` (``/metrics``, its own
+registry: bot/metrics.py); ``/healthz`` and ``/readyz`` are in bot/probes.py.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import console, http_bodies, http_headers, shutdown
+from bot import console, http_bodies, http_headers, metrics_page, probes, shutdown
 from bot.abuse import CLIENT_LIMITS, client_limits
-from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, SETTINGS, STORE, TURNS
+from bot.appkeys import DATABASE, DIALOG, ENGINE, HELPDESK, HUB, I18N, METRICS, SETTINGS, STORE, TURNS
 from bot.channels import privacy_page, telegram
 from bot.channels import web as web_chat
 from bot.console.limiter import trusted_networks
@@ -29,6 +30,7 @@ from bot.helpdesk.hours import OpeningHours
 from bot.hub import ChannelHub
 from bot.i18n import I18n, MissingCatalog
 from bot.live_relay import live_relay
+from bot.metrics import Metrics
 from bot.privacy import Terms
 from bot.settings import Settings, SettingsError, env_name
 from storage.database import create_engine
@@ -43,7 +45,7 @@ from storage.web_sessions import WebSessionStore
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PROCESSED_IDS_KEPT", "create_app", "healthz"]
+__all__ = ["PROCESSED_IDS_KEPT", "create_app"]
 
 PROCESSED_IDS_KEPT = timedelta(days=7)
 HOUSEKEEPING_EVERY = timedelta(hours=1)
@@ -59,6 +61,7 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     except MissingCatalog as exc:
         raise SettingsError(f"Setting 'locales' ({env_name('locales')}): {exc}") from None
     app[HUB] = ChannelHub()
+    app[METRICS] = Metrics()  # per app, never the global registry: tests build many apps
     app[CLIENT_LIMITS] = client_limits(  # the web chat's limits per network address (bot/abuse.py)
         trusted_networks(settings.console_trusted_proxies),
         settings.web_conversations_per_minute,
@@ -72,7 +75,8 @@ def create_app(settings: Settings, dialog: Dialog | None = None) -> web.Applicat
     app.cleanup_ctx.append(_helpdesk)
     app.cleanup_ctx.append(_engine)
     app.cleanup_ctx.append(_housekeeping)
-    app.router.add_get("/healthz", healthz)
+    probes.setup(app)  # /healthz (alive), /readyz (database reachable, schema current)
+    metrics_page.setup(app)  # /metrics for Prometheus (not meant for the internet)
     web_chat.setup(app)  # the chat page at "/", /embed, /chat/ws
     privacy_page.setup(app)  # /privacy: what is kept, how long, who reads it, how to delete it
     app.cleanup_ctx.append(live_relay)  # PostgreSQL: live events to and from the other workers
@@ -115,6 +119,7 @@ async def _helpdesk(app: web.Application) -> AsyncIterator[None]:
         OpeningHours(settings.helpdesk_hours, settings.helpdesk_holidays, settings.helpdesk_timezone),
         disconnect_timeout=timedelta(seconds=settings.agent_disconnect_timeout_seconds),
         turns=app[TURNS],
+        metrics=app[METRICS],
     )
     yield
 
@@ -129,6 +134,7 @@ async def _engine(app: web.Application) -> AsyncIterator[None]:
         handoff=HelpdeskGate(app[HELPDESK], handoffs=app[CLIENT_LIMITS].handoffs),
         turns=app[TURNS],
         privacy_terms=Terms.of(settings),
+        metrics=app[METRICS],
     )
     logger.info("beslisboom %s loaded: %d nodes", app[DIALOG].version, len(app[DIALOG].tree.nodes))
     yield
@@ -182,13 +188,3 @@ async def _housekeeping(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await leader.release()
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 when it does not."""
-    try:
-        await request.app[STORE].ping()
-    except Exception as exc:  # one line, no traceback: an outage would fill the log at every probe
-        logger.warning("health check: database unreachable (%s)", type(exc).__name__)
-        return web.json_response({"status": "error", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok", "tree": request.app[DIALOG].version})

@@ -14,6 +14,7 @@ from bot.engine import Engine
 from bot.helpdesk.desk import Helpdesk
 from bot.hub import ChannelHub
 from bot.i18n import I18n
+from bot.metrics import Metrics
 from bot.settings import Settings
 from storage.repository import ConversationStore
 from storage.unit_of_work import Turns
@@ -27,3 +28,4 @@ HUB = web.AppKey("hub", ChannelHub)
 TURNS = web.AppKey("turns", Turns)
 HELPDESK = web.AppKey("helpdesk", Helpdesk)
 ENGINE = web.AppKey("engine", Engine)
+METRICS = web.AppKey("metrics", Metrics)  # this app's own registry (bot/metrics.py)

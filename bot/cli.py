@@ -1,4 +1,8 @@
-"""The ``wegwijzer`` command: serve, chat, db."""
+"""The ``wegwijzer`` command: serve, chat, db, and the commands the packages register.
+
+Every help text is English. A start-up error (``StartupError``, bot/startup.py) is one line on stderr and exit
+code 2: ``wegwijzer: …`` in text, a CRITICAL event with ``--log-format json``.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,19 @@ from bot import purge_cli
 from bot.console import commands as console_commands
 from bot.dialogs import cli as dialog_commands
 from bot.helpdesk import cli as lifecycle_commands
+from bot.logging_setup import configure_logging
 from bot.monitoring import cli as stats_commands
 from bot.safety import cli as crisis_commands
 from bot.settings import Settings, SettingsError, load_settings
+from bot.startup import StartupError, connect
 
 logger = logging.getLogger(__name__)
+
+LOG_FORMAT_FLAG = ("--log-format",)
+LOG_FORMAT_OPTIONS: dict[str, Any] = {
+    "choices": ("text", "json"),
+    "help": "log lines as text or as one JSON object each (default: the log_format setting, text)",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,16 +40,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"wegwijzer: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, quiet=args.func is cmd_chat)
-    result: int = args.func(settings, args)
+    configure_logging(settings.log_level, settings.log_format, quiet=args.func is cmd_chat)
+    try:
+        result: int = args.func(settings, args)
+    except StartupError as exc:  # e.g. DATABASE_URL malformed or unreachable: one line, no traceback
+        if settings.log_format == "json":  # a log collector reads stderr: the line is one of its events
+            logger.critical("%s", exc, extra={"exit_code": 2})
+        else:
+            print(f"wegwijzer: {exc}", file=sys.stderr)
+        return 2
     return result
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wegwijzer", description="De Wegwijzer voor een veilige school.")
+    parser = argparse.ArgumentParser(
+        prog="wegwijzer",
+        description="Wegwijzer: a chat bot that shows pupils the way to help for a safe school (web chat, "
+        "Telegram), with a console for the people who take over.",
+    )
+    parser.add_argument(*LOG_FORMAT_FLAG, **LOG_FORMAT_OPTIONS)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="start the web server")
+    serve.add_argument(*LOG_FORMAT_FLAG, **(LOG_FORMAT_OPTIONS | {"default": argparse.SUPPRESS}))
     serve.add_argument("--host", help="address to listen on (default: the host setting)")
     serve.add_argument("--port", type=int, help="port to listen on (default: the port setting)")
     serve.add_argument(
@@ -59,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_db_upgrade
     )
     revision = db_commands.add_parser("revision", help="new migration from changes to storage/models.py")
-    revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("-m", "--message", required=True, help="what changed, in a few words")
     revision.set_defaults(func=cmd_db_revision)
     console_commands.register(commands)
     dialog_commands.register(commands)
@@ -70,32 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(level: str, quiet: bool = False) -> None:
-    """Log ids and state names at ``level``; libraries that narrate every step only from WARNING."""
-    logging.basicConfig(
-        level="WARNING" if quiet and level != "DEBUG" else level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("transitions", "alembic", "httpx"):  # httpx logs every Bot API URL, and the token is in it
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    keys = ("host", "port", "telegram_polling")
+    keys = ("host", "port", "telegram_polling", "log_format")
     return {key: value for key in keys if (value := getattr(args, key, None)) is not None}
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import server
+    from bot import startup
     from bot.app import create_app
 
     try:
         app = create_app(settings)
     except SettingsError as exc:  # a combination of settings that cannot work, e.g. a webhook without secret
-        print(f"wegwijzer: {exc}", file=sys.stderr)
-        return 2
-    print(f"Wegwijzer draait op http://{settings.host}:{settings.port}/", flush=True)
-    server.serve(app, settings)  # no access log (it would write client addresses); slow clients are cut off
+        raise StartupError(str(exc)) from None
+    startup.serve(app, settings)  # says "serving on" only once the socket accepts (bot/server.py)
     return 0
 
 
@@ -110,11 +123,10 @@ async def _chat(settings: Settings, chat_id: str) -> None:
     from bot.engine import Engine
     from bot.i18n import I18n
     from bot.privacy import Terms
-    from storage.database import create_engine
     from storage.migrate import upgrade
     from storage.repository import ConversationStore
 
-    database = create_engine(settings.database_url)
+    database = await connect(settings.database_url)
     try:
         await upgrade(database)
         engine = Engine(
@@ -130,11 +142,10 @@ async def _chat(settings: Settings, chat_id: str) -> None:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.database import create_engine
     from storage.migrate import upgrade
 
     async def run() -> None:
-        database = create_engine(settings.database_url)
+        database = await connect(settings.database_url)
         try:
             await upgrade(database)
         finally:
@@ -146,11 +157,10 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.database import create_engine
     from storage.migrate import make_revision
 
     async def run() -> None:
-        database = create_engine(settings.database_url)
+        database = await connect(settings.database_url)
         try:
             await make_revision(database, args.message)
         finally:

@@ -7,6 +7,7 @@ in the database; the tree's shared machine moves it (see ``bot.dialogs.dialog``)
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from bot import forget, privacy
@@ -16,6 +17,7 @@ from bot.i18n import N_, I18n, _
 from bot.languages import Languages
 from bot.matching import clean, command_word, match_option, slash_command
 from bot.messages import Action, IncomingMessage, OutgoingMessage, Reply
+from bot.metrics import Metrics
 from bot.outbox import encode, uses_outbox
 from bot.safety.crisis import CrisisDetector
 from bot.safety.help import crisis_help, missing_organisations
@@ -23,7 +25,7 @@ from bot.steps import Steps
 from bot.turn import Turn
 from storage.models import Conversation
 from storage.monitoring import Tally
-from storage.repository import ConversationStore
+from storage.repository import ConversationStore, new_conversation
 from storage.unit_of_work import Turns, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class Engine:
         crisis: CrisisDetector | None = None,
         turns: Turns | None = None,
         privacy_terms: privacy.Terms | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.dialog = dialog
@@ -57,8 +60,21 @@ class Engine:
             raise TreeError([f"the crisis help needs organisation '{org_id}' in the directory" for org_id in missing])
         self.turns = turns or Turns(store.engine)
         self.steps = Steps(dialog, i18n, self.languages, self.handoff, self.privacy_terms)
+        self.metrics = metrics or Metrics()  # turns per channel and their time, crisis flags (``/metrics``)
 
     async def handle(self, message: IncomingMessage) -> Reply:
+        """Process one message (``_handle``), timed per channel for ``/metrics``; a duplicate is not a turn."""
+        started = time.perf_counter()
+        try:
+            reply = await self._handle(message)
+        except Exception:
+            self.metrics.turn_failed(message.channel)
+            raise
+        if not reply.duplicate:
+            self.metrics.turn(message.channel, time.perf_counter() - started)
+        return reply
+
+    async def _handle(self, message: IncomingMessage) -> Reply:
         """Process one message in one transaction; a delivery id seen before is answered with nothing.
 
         Everything the step writes (conversation, transcript, events, the queue, outbox rows) commits together;
@@ -121,7 +137,7 @@ class Engine:
                 return self.steps.screen(conversation)
 
     def _new(self, message: IncomingMessage) -> Conversation:
-        return Conversation(
+        return new_conversation(
             channel=message.channel,
             chat_id=message.chat_id,
             locale=self.i18n.default,  # a hint of another language gets the offer (Languages.offer)
@@ -175,6 +191,7 @@ class Engine:
         conversation = turn.conversation
         logger.info("conversation %s: crisis words (%s) in state %s", conversation.id, turn.crisis, conversation.state)
         turn.count("crisis", turn.crisis.value)
+        self.metrics.crisis(turn.crisis.value, turn.work)
         conversation.facts = {**conversation.facts, "crisis": turn.crisis.value}  # a later hand-off goes first
         with_a_person = turn.handoff is not None
         turn.say(*crisis_help(self.dialog, turn.crisis, offer_person=not with_a_person))

@@ -4,6 +4,11 @@ Values come from, in order of precedence: keyword overrides (tests, command-line
 variables (``WEGWIJZER_<KEY>``, and the short names in ``SHORT_NAMES``), then the TOML file named by
 ``WEGWIJZER_CONFIG`` or ``config/default.toml``. A key that is missing or malformed stops start-up with a
 message that names it.
+
+Why not pydantic-settings (issue 15): its environment source reads only ``os.environ`` (``load_settings`` takes
+the mapping to read), matches names case-insensitively and decodes lists as JSON. Keeping this behaviour took a
+hand-written environment source, a ContextVar to hand it the mapping and the same error handling, and came out
+longer than this loader.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -48,6 +53,7 @@ class Settings(BaseModel):
     port: int = Field(ge=1, le=65535)
     database_url: str = Field(min_length=1)
     log_level: str
+    log_format: Literal["text", "json"]  # bot/logging_setup.py; `--log-format` overrides it
     locales: tuple[str, ...]
     max_text_chars: int = Field(ge=100, le=100_000)
     telegram_token: str
@@ -179,7 +185,7 @@ def load_settings(
     try:
         with path.open("rb") as handle:
             values: dict[str, Any] = tomllib.load(handle)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         raise SettingsError(f"Settings file {path} does not exist (WEGWIJZER_CONFIG names another).") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"Settings file {path} is not valid TOML: {exc}") from None

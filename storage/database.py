@@ -11,6 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.sqlite_connection import one_trip_connector
+
 logger = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -44,7 +46,16 @@ def create_engine(url: str) -> AsyncEngine:
         _quiet_driver()
         if full.database and full.database != ":memory:":
             Path(full.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(full, connect_args={"timeout": 30}, hide_parameters=True)
+        # Each statement one trip to aiosqlite's thread (``storage.sqlite_connection``). No rollback when a
+        # connection goes back to the pool: SQLAlchemy's ``Connection`` ends every transaction it began (a commit,
+        # or a rollback when it closes with one open), so the pool's own rollback after each commit only cost one
+        # more trip per turn (tests/storage/test_sqlite_connection.py).
+        engine = create_async_engine(
+            full,
+            async_creator=one_trip_connector(full, timeout=30),
+            hide_parameters=True,
+            pool_reset_on_return=None,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(full, pool_pre_ping=True, hide_parameters=True)

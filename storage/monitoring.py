@@ -118,11 +118,18 @@ async def add(conn: AsyncConnection, tallies: Sequence[Tally], day: date) -> Non
     if not summed:
         return
     rows = [{"day": day, **asdict(tally), "count": number} for tally, number in sorted(summed.items(), key=_order)]
-    upsert = pg_insert(COUNTS) if conn.dialect.name == "postgresql" else sqlite_insert(COUNTS)
-    statement = upsert.on_conflict_do_update(
-        index_elements=list(KEY), set_={"count": COUNTS.c.count + upsert.excluded.count}
+    await conn.execute(UPSERTS[conn.dialect.name], rows)
+
+
+def _upsert(insert: Any) -> Any:
+    """Add ``count`` to the row of its key (built once per dialect: a turn reuses the compiled statement)."""
+    statement = insert(COUNTS)
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY), set_={"count": COUNTS.c.count + statement.excluded.count}
     )
-    await conn.execute(statement, rows)
+
+
+UPSERTS: dict[str, Any] = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
 
 
 def _order(item: tuple[Tally, int]) -> tuple[str, ...]:

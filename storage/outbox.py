@@ -21,6 +21,7 @@ from storage.models import OutboxMessage, utcnow
 logger = logging.getLogger(__name__)
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+INSERT = insert(OUTBOX)  # built once: every turn of an outbox channel reuses its compiled form
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ async def add(
         return
     now = utcnow()
     await conn.execute(
-        insert(OUTBOX),
+        INSERT,
         [
             {
                 "conversation_id": conversation_id,
@@ -92,6 +93,11 @@ class OutboxStore:
         """The channel took it: forget it."""
         async with self.engine.begin() as conn:
             await conn.execute(delete(OUTBOX).where(OUTBOX.c.id == row_id))
+
+    async def done_all(self, row_ids: list[int]) -> None:
+        """The channel took these rows (one turn's reply, sent as one message): forget them together."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(OUTBOX).where(OUTBOX.c.id.in_(row_ids)))
 
     async def later(self, row_id: int, not_before: datetime) -> None:
         """Try this row (and so its chat) again from ``not_before``."""

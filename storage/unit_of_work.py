@@ -38,6 +38,7 @@ from storage.repository import Line, claim_delivery, forget_conversation, load_c
 logger = logging.getLogger(__name__)
 
 Effect = Callable[[], Awaitable[None]]
+CONVERSATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
 class UnitOfWork:
@@ -110,10 +111,7 @@ class Turns:
                 if delivery_id is not None and not await claim_delivery(conn, channel, delivery_id):
                     work.duplicate = True
                 elif self.postgres:
-                    await conn.execute(
-                        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                        {"key": f"conversation:{channel}:{chat_id}"},
-                    )
+                    await conn.execute(CONVERSATION_LOCK, {"key": f"conversation:{channel}:{chat_id}"})
                 yield work
                 await monitoring.add(conn, work.tallies, work.now.date())
             for channel in work.outboxes:

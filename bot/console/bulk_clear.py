@@ -128,6 +128,7 @@ async def _follow_up(desk: Helpdesk, entry: Cleared) -> None:
     if conversation is None:
         return
     await desk.handoffs.count(about(conversation, "handoff_outcome", node=NOT_REAL), desk.turns.clock().date())
+    desk.metrics.handoff_ended(NOT_REAL)  # the entry's clearing has committed (``/metrics``)
 
     def build() -> list[OutgoingMessage]:
         told = [texts.queue_cleared()]

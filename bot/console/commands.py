@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 def register(commands: Any) -> None:
     """Add the ``agent`` command to the ``wegwijzer`` parser's sub-commands."""
-    agent = commands.add_parser("agent", help="accounts for the chat-ondersteuning console")
+    agent = commands.add_parser("agent", help="accounts for the agents' console (the helpdesk)")
     actions = agent.add_subparsers(required=True, metavar="ACTION")
     add = actions.add_parser("add", help="create an agent (asks for a password, or reads it from stdin)")
     add.add_argument("name", help="login name")

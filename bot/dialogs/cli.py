@@ -25,7 +25,7 @@ DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 
 def register(commands: Any) -> None:
     """Add ``tree check`` and ``tree draw`` to the ``wegwijzer`` command's subparsers."""
-    tree = commands.add_parser("tree", help="check or draw the beslisboom")
+    tree = commands.add_parser("tree", help="check or draw the decision tree")
     actions = tree.add_subparsers(required=True, metavar="ACTION")
 
     check = actions.add_parser("check", help="validate the tree and the organisation directory")

@@ -25,6 +25,7 @@ from bot.hub import ChannelHub
 from bot.i18n import SOURCE_LOCALE, I18n
 from bot.matching import clean
 from bot.messages import OutgoingMessage
+from bot.metrics import Metrics
 from bot.outbox import encode, uses_outbox
 from storage.agents import AgentStore
 from storage.handoffs import HandoffStore
@@ -72,6 +73,7 @@ class Helpdesk(UserSide):
         disconnect_timeout: timedelta = timedelta(seconds=90),
         clock: Callable[[], datetime] = utcnow,
         turns: Turns | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.conversations = conversations
         self.turns = turns or Turns(conversations.engine)
@@ -83,6 +85,7 @@ class Helpdesk(UserSide):
         self.hours = hours
         self.disconnect_timeout = disconnect_timeout
         self.clock = clock
+        self.metrics = metrics or Metrics()  # hand-offs ended, by outcome (``/metrics``)
         self.bus = LiveBus()
         self.presence = UserPresence(self.bus, conversations, self.handoffs, lambda: self.clock())  # typing, back
 
@@ -202,6 +205,7 @@ class Helpdesk(UserSide):
             self._publish(work, conversation.id, {"type": "status", "status": "ended", "reason": code})
             work.count(_outcome_tally(conversation, outcome, note))
             work.after_commit(self.queue_changed)
+            self.metrics.handoff_ended(code, work)
         return True
 
     async def note(self, agent: Agent, conversation_id: int, text: str) -> str:

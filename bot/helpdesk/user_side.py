@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.helpdesk.hours import OpeningHours
 from bot.helpdesk.live import Event, LiveBus
 from bot.helpdesk.queue_rows import queue_json
+from bot.metrics import Metrics
 from storage.handoffs import HandoffStore
 from storage.models import Handoff
 from storage.monitoring import about
@@ -32,6 +33,7 @@ class UserSide:
     turns: Turns
     bus: LiveBus
     clock: Callable[[], datetime]
+    metrics: Metrics
 
     async def estimate(self) -> timedelta | None:
         """The median wait of recently claimed requests; None when there are none to go by."""
@@ -78,6 +80,7 @@ class UserSide:
             self._publish(work, handoff.conversation_id, event)
             conversation = await work.load()
             work.count(about(conversation, "handoff_outcome", node="user_left"))
+            self.metrics.handoff_ended("user_left", work)
             work.after_commit(self.queue_changed)
 
     async def user_deleted(self, work: UnitOfWork, handoff: Handoff) -> None:
@@ -88,6 +91,7 @@ class UserSide:
         assert handoff.id is not None
         if await work.handoffs.end(handoff.id, None, "user_deleted", now=self.clock(), trigger="deleted"):
             event = {"type": "status", "status": "ended", "reason": "user_deleted"}
+            self.metrics.handoff_ended("user_deleted", work)
             self._publish(work, handoff.conversation_id, event)
             work.after_commit(self.queue_changed)
 

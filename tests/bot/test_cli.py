@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import socket
 import sys
 from pathlib import Path
 
 import aiohttp
+
+from bot.logging_setup import OneLineFormatter, json_formatter
 
 WEGWIJZER = [sys.executable, "-m", "bot"]
 
@@ -58,30 +62,47 @@ async def test_a_language_without_a_catalog_stops_start_up_and_names_it(tmp_path
     assert "WEGWIJZER_LOCALES" in err and "'fy'" in err and "make locales" in err
 
 
-async def test_db_upgrade_then_serve_answers_healthz(tmp_path: Path) -> None:
+async def test_db_upgrade_then_serve_is_ready(tmp_path: Path) -> None:
     code, out, _ = await run(tmp_path, "db", "upgrade")
     assert code == 0 and "up to date" in out
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = await asyncio.create_subprocess_exec(
-        *WEGWIJZER, "serve", "--port", str(port), env=environment(tmp_path), stdout=asyncio.subprocess.PIPE
+        *WEGWIJZER, "serve", "--port", str(port), env=environment(tmp_path), stderr=asyncio.subprocess.PIPE
     )
     try:
-        assert server.stdout is not None
-        banner = await asyncio.wait_for(server.stdout.readline(), 30)
-        assert f"http://127.0.0.1:{port}/" in banner.decode()
+        assert server.stderr is not None
+        while "serving on" not in (line := (await asyncio.wait_for(server.stderr.readline(), 180)).decode()):
+            assert line, "the server ended without saying it serves"
+        assert f"serving on http://127.0.0.1:{port}/" in line
         async with aiohttp.ClientSession() as session:
             for _attempt in range(100):
                 try:
-                    async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
                         assert response.status == 200
                         assert (await response.json())["status"] == "ok"
                         break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
             else:
-                raise AssertionError("the server never answered /healthz")
+                raise AssertionError("the server never answered /readyz")
     finally:
         server.terminate()
         await server.wait()
+
+
+def test_a_log_event_is_one_line_with_its_ids_in_text_and_in_json() -> None:
+    try:
+        raise ValueError("first\nsecond")
+    except ValueError:
+        record = logging.LogRecord("bot.x", logging.ERROR, __file__, 1, "turn %s\nfailed", ("t1",), sys.exc_info())
+    record.handoff_id = 7  # what ``extra={"handoff_id": 7}`` sets
+    text = OneLineFormatter().format(record)
+    assert "\n" not in text and "turn t1\\nfailed" in text and "handoff_id=7" in text and "ValueError" in text
+    line = json_formatter().format(record)
+    assert "\n" not in line
+    fields = json.loads(line)
+    assert {"time", "level", "logger", "message"} <= fields.keys()
+    assert (fields["level"], fields["logger"], fields["message"]) == ("ERROR", "bot.x", "turn t1\nfailed")
+    assert fields["handoff_id"] == 7 and "ValueError" in fields["exc_info"]

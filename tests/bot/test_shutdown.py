@@ -30,7 +30,8 @@ from tests.fakes.telegram_harness import SECRET, SECRET_HEADER, WEBHOOK_PATH
 from tests.fakes.telegram_updates import Updates
 
 GRACE = 1.5
-LATE = 2.0  # seconds after the grace the process may take to exit (a hanging send only times out after 5 s)
+LATE = 3.0  # seconds after the grace the process may take to exit (a hanging send only times out after 5 s, then
+# is tried again: a process that waited for it would exit far later; 3 s leaves room for a slow, loaded machine)
 SENT, IN_FLIGHT, HANGING = 501, 502, 503  # three private chats
 
 

@@ -73,7 +73,7 @@ async def test_crisis_words_in_a_live_telegram_chat_alert_the_agent(
     await telegram.settle()
     assert await telegram.say(CHAT, "Het gaat wel.") == []  # the bot is silent while a person has the chat
     helped = await telegram.say(CHAT, "mijn stiefvader slaat me elke avond")
-    assert "Veilig Thuis" in "\n".join(m["text"] for m in helped) and "0800-2000" in helped[1]["text"]
+    assert "Veilig Thuis" in "\n".join(m["text"] for m in helped) and "0800-2000" in helped[0]["text"]
     assert "Praat met een mens" not in {b for m in helped for b in telegram.api.buttons(m)}  # a person is here
     alert = await next_event(ws, "crisis")
     assert alert["kind"] == "abuse_home" and alert["conversation"] == 1
@@ -111,7 +111,7 @@ async def test_an_edited_telegram_message_with_danger_gets_help(telegram: Telegr
     assert await telegram.post(telegram.updates.edited(CHAT, "ik wil dood")) == 200
     helped = telegram.api.sent(CHAT)[before:]
     assert helped[0]["text"].startswith("Wat je schrijft, vind ik belangrijk.")
-    assert "113" in helped[1]["text"]
+    assert "113" in helped[0]["text"]
 
 
 async def test_the_engine_keeps_crisis_help_out_of_the_tree_state(server: TestServer) -> None:

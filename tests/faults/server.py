@@ -60,7 +60,7 @@ async def command(env: dict[str, str], *args: str, stdin: str = "") -> str:
 
 
 class Server:
-    """One ``wegwijzer serve`` at a time on ``port``; ``kill`` is SIGKILL, ``start`` waits for /healthz."""
+    """One ``wegwijzer serve`` at a time on ``port``; ``kill`` is SIGKILL, ``start`` waits for /readyz."""
 
     def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
         self.env = env
@@ -89,14 +89,14 @@ class Server:
                 if self.process.returncode is not None:
                     raise AssertionError(f"the server exited with {self.process.returncode}; see {self.log}")
                 try:
-                    async with session.get(self.url + "/healthz", timeout=aiohttp.ClientTimeout(total=2)) as r:
+                    async with session.get(self.url + "/readyz", timeout=aiohttp.ClientTimeout(total=2)) as r:
                         if r.status == 200:
                             self.start_seconds.append(time.monotonic() - began)
                             return
                 except (aiohttp.ClientError, TimeoutError):
                     pass
                 await asyncio.sleep(0.05)
-        raise AssertionError(f"the server never answered /healthz; see {self.log}")
+        raise AssertionError(f"the server never answered /readyz; see {self.log}")
 
     async def kill(self) -> None:
         """kill -9: nothing of the process gets to run any more."""

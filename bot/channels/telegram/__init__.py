@@ -5,8 +5,8 @@ With a token it adds the webhook route (unless polling) and a ``cleanup_ctx`` th
 ``Application`` (built with ``.updater(None)``): getMe, setMyCommands, then setWebhook (with the secret,
 when ``public_url`` is set) or our polling loop, and it registers the channel in the hub.
 
-Modules: ``channel`` (updates ↔ engine), ``render`` (messages ↔ sendMessage), ``sender`` (the outbox, in
-order, within ``limits``, retried), ``webhook``, ``polling``.
+Modules: ``channel`` (updates ↔ engine), ``render`` (one reply → one sendMessage with one keyboard), ``sender``
+(the outbox, in order, within ``limits``, retried), ``webhook`` (a tap answered in its response), ``polling``.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ async def _run(app: web.Application) -> AsyncIterator[None]:
         raise
     poller: asyncio.Task[None] | None = None
     engine = app[ENGINE]
-    sender = TelegramSender(application.bot, engine.store.engine, CallbackKeys())
+    sender = TelegramSender(application.bot, engine.store.engine, CallbackKeys(), engine.metrics)
     channel = TelegramChannel(application.bot, engine, app[I18N], sender)
     sending: asyncio.Task[None] | None = None
     try:

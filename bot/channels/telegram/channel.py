@@ -19,8 +19,8 @@ from telegram import Bot, CallbackQuery, Chat, Message, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot.channels.telegram.render import CallbackKeys, label_of
-from bot.channels.telegram.sender import TelegramSender, tapped_context
+from bot.channels.telegram.render import CallbackKeys
+from bot.channels.telegram.sender import TelegramSender
 from bot.engine import Engine
 from bot.i18n import I18n, _
 from bot.logref import ref
@@ -55,12 +55,15 @@ class TelegramChannel:
         self.sender = sender or TelegramSender(bot, engine.store.engine, self.keys)
         self.groups_told = Recent()
 
-    async def process(self, update: Update) -> None:
-        """Handle one update; raise only if the step failed (Telegram should then deliver it again)."""
+    async def process(self, update: Update, *, answer: bool = True) -> None:
+        """Handle one update; raise only if the step failed (Telegram should then deliver it again).
+
+        ``answer=False``: the caller answers a tap itself (the webhook, in its HTTP response).
+        """
         chat = update.effective_chat
         update_id = str(update.update_id)
-        if update.callback_query is not None:
-            await self._answer(update.callback_query)
+        if update.callback_query is not None and answer:
+            await self.answer(update.callback_query)
         if chat is None:
             logger.debug("update %s has no chat; ignored", update_id)
         elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
@@ -76,7 +79,7 @@ class TelegramChannel:
         else:
             logger.debug("update %s of another kind ignored", update_id)
 
-    async def _answer(self, query: CallbackQuery) -> None:
+    async def answer(self, query: CallbackQuery) -> None:
         """Always answer a tap, or Telegram shows a spinner on the button."""
         try:
             await query.answer()
@@ -84,10 +87,9 @@ class TelegramChannel:
             logger.info("answerCallbackQuery failed: %s", type(exc).__name__)
 
     async def _tap(self, query: CallbackQuery, chat: Chat, update_id: str) -> None:
+        """A button: the engine tells a tap on an old screen's button by its key (the keyboards stay open)."""
         if query.data is None:
             return
-        tapped = query.message if isinstance(query.message, Message) else None
-        label = label_of(tapped.reply_markup, query.data) if tapped is not None else None
         await self._handle(
             IncomingMessage(
                 CHANNEL,
@@ -95,7 +97,6 @@ class TelegramChannel:
                 choice=self.keys.decode(query.data),
                 update_id=update_id,
                 locale_hint=query.from_user.language_code,
-                context=tapped_context(tapped, query.data, label),
             )
         )
 
@@ -114,7 +115,6 @@ class TelegramChannel:
                 update_id=update_id,
                 locale_hint=hint,
                 edited=edited,
-                context={"edited": edited},
             )
         )
 

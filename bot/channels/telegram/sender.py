@@ -13,8 +13,12 @@ made it. This sender is the only way out, and the only retry layer (PTB's own ra
   the others wait to take over. It looks for work when a turn commits rows here (``wake``) and every
   ``POLL_SECONDS`` (rows written by another worker, rows whose pause is over).
 
-A new screen is sent before the keyboard it replaces is closed, so a crash in between leaves the old buttons
-(a tap on them is answered with the current question), never no buttons at all.
+One turn's rows (a ``batch``) leave as one Telegram message with one keyboard (``render.sends``; more pieces only
+over Telegram's length limit), and they are deleted together, in one transaction, once it is sent. The keyboards of
+earlier screens stay: closing each cost a call per step, and a tap on an old button is answered by the engine (the
+question of now, with a word that the button was old; "Terug" and the other actions work on any screen). Only a
+keyboard that asks for a one-time confirmation (``ONCE``: "Ja, wissen") is closed when the next reply has gone,
+so a crash in between leaves those buttons rather than none.
 """
 
 from __future__ import annotations
@@ -24,17 +28,19 @@ import contextlib
 import logging
 import re
 from datetime import timedelta
-from typing import Any
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram import limits
-from bot.channels.telegram.render import MAX_MESSAGE, CallbackKeys, sends, utf16_len
+from bot.channels.telegram.render import CallbackKeys, sends
 from bot.logref import ref
+from bot.messages import OutgoingMessage
+from bot.metrics import Metrics
 from bot.outbox import decode
+from bot.screens import FORGET_PREFIX
 from storage.leader import Leadership
 from storage.models import utcnow
 from storage.outbox import OutboxStore, Pending
@@ -44,18 +50,20 @@ logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 POLL_SECONDS = 1.0
 REFUSED = (BadRequest, Forbidden, InvalidToken, ChatMigrated)
+ONCE = (FORGET_PREFIX,)  # buttons whose old keyboard is closed after the next reply (one-time confirmations)
 LONG_NUMBER = re.compile(r"-?\d{6,}")  # a chat or user id; error codes, offsets and lengths are shorter
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot, engine: AsyncEngine, keys: CallbackKeys) -> None:
+    def __init__(self, bot: Bot, engine: AsyncEngine, keys: CallbackKeys, metrics: Metrics | None = None) -> None:
         self.bot = bot
+        self.metrics = metrics or Metrics()  # send failures and 429s (``/metrics``)
         self.store = OutboxStore(engine)
         self.keys = keys
         self.leader = Leadership(engine, "telegram-sender")
         self.overall = AsyncLimiter(limits.OVERALL_PER_SECOND, 1.0)
         self.chat_limits = limits.ChatLimits()
-        self.live: dict[str, int] = {}  # chat → the message whose keyboard is the current screen
+        self.once: dict[str, int] = {}  # chat → its message whose keyboard asks a one-time confirmation
         self._wake = asyncio.Event()
         self._chats: dict[str, asyncio.Task[None]] = {}
         self._finished: set[str] = set()  # chats whose sending ended during this round's read
@@ -119,37 +127,42 @@ class TelegramSender:
 
     async def _send_chat(self, chat_id: str, rows: list[Pending]) -> None:
         try:
-            for row in rows:
-                batch = [r for r in rows if r.batch == row.batch]  # the turn's context rides on its first row
-                if not await self._send_row(chat_id, row, first=row.context is not None, batch=batch):
+            for group in batches(rows):
+                if not await self._send_row(chat_id, group[0], group):
                     return  # postponed: the chat's later rows wait behind it
         except Exception:
             logger.exception("telegram sender: chat %s stopped; its rows stay in the outbox", ref(chat_id))
 
-    async def _send_row(self, chat_id: str, row: Pending, *, first: bool, batch: list[Pending]) -> bool:
-        """Send one row; True when the chat may go on (sent or dropped), False when it must wait."""
-        message = decode(row.payload)
-        new_live: int | None = None
+    async def _send_row(self, chat_id: str, row: Pending, group: list[Pending]) -> bool:
+        """Send one turn's rows (``row`` first) as one message; True when the chat may go on, False: it must wait.
+
+        A wait or a retry is kept on the first row, which holds the chat's later rows back (``OutboxStore.due``).
+        """
+        messages = [decode(r.payload) for r in group]
+        once: int | None = None
         try:
-            for piece in sends(message, self.keys):
+            for piece in sends(messages, self.keys):
                 async with self.overall, self.chat_limits.of(chat_id):
                     sent = await self.bot.send_message(
                         int(chat_id), piece.text, reply_markup=piece.markup, entities=piece.entities or None
                     )
-                if piece.markup is not None:
-                    new_live = sent.message_id
+                if piece.markup is not None and asks_once(messages):
+                    once = sent.message_id
         except RetryAfter as exc:
+            self.metrics.too_many_requests()
             wait = limits.retry_seconds(exc)
             logger.info("telegram asked to wait %.0f s before chat %s", wait, ref(chat_id))
             await self.store.later(row.id, utcnow() + timedelta(seconds=wait))
             return False
         except REFUSED as exc:
+            self.metrics.send_failed(CHANNEL, "refused")
             logger.error(
                 "message of batch %s not delivered to chat %s: refused (%s)", row.batch, ref(chat_id), why(exc)
             )
-            await self.store.done(row.id)
+            await self._delete(group)
             return True
         except NetworkError as exc:  # 5xx, time-outs, connection errors (BadRequest is caught above)
+            self.metrics.send_failed(CHANNEL, "gave_up" if row.attempts + 1 >= limits.ATTEMPTS else "network")
             if row.attempts + 1 >= limits.ATTEMPTS:
                 logger.error(
                     "message of batch %s not delivered to chat %s after %d tries",
@@ -157,53 +170,54 @@ class TelegramSender:
                     ref(chat_id),
                     limits.ATTEMPTS,
                 )
-                await self.store.done(row.id)
+                await self._delete(group)
                 return True
             pause = limits.FIRST_PAUSE * 2**row.attempts
             logger.warning("send to chat %s failed (%s); again in %.0f s", ref(chat_id), type(exc).__name__, pause)
             await self.store.later(row.id, utcnow() + timedelta(seconds=pause))
             return False
         except TelegramError as exc:
+            self.metrics.send_failed(CHANNEL, "error")
             logger.error("message of batch %s not delivered to chat %s: %s", row.batch, ref(chat_id), why(exc))
-            await self.store.done(row.id)
+            await self._delete(group)
             return True
-        await self.store.done(row.id)
-        if first:
-            await self._close_old(chat_id, row.context or {}, batch)
-        if new_live is not None:
-            self.live[chat_id] = new_live
+        await self._delete(group)
+        if not (row.context or {}).get("keep"):
+            await self._close_once(chat_id)
+        if once is not None:
+            self.once[chat_id] = once
         return True
 
-    async def _close_old(self, chat_id: str, context: dict[str, Any], batch: list[Pending]) -> None:
-        """After the first message of a new answer: mark the tapped button, take the old keyboard away.
+    async def _delete(self, group: list[Pending]) -> None:
+        """Telegram took these rows: delete them together (a crash never leaves half a reply to send again)."""
+        await self.store.done_all([r.id for r in group])
 
-        A tap on the live keyboard shows the chosen label under its question; an answer without buttons leaves
-        the keyboard live when the turn said so (``keep``), or for a note on an edit or crisis help.
-        """
-        messages = [decode(r.payload) for r in batch]
-        buttons = any(m.options or m.actions for m in messages)
-        keep = context.get("keep")
-        if keep is None:
-            keep = not buttons and (bool(context.get("edited")) or all(m.kind == "crisis" for m in messages))
-        live = None if keep else self.live.pop(chat_id, None)
-        tapped = context.get("tapped")
-        if isinstance(tapped, dict) and isinstance(tapped.get("message_id"), int):
-            label = tapped.get("label") if tapped["message_id"] == live else None
-            await self._close(chat_id, tapped["message_id"], tapped.get("text"), label)
-        if live is not None and (not isinstance(tapped, dict) or tapped.get("message_id") != live):
-            await self._close(chat_id, live)
-
-    async def _close(self, chat_id: str, message_id: int, text: str | None = None, label: str | None = None) -> None:
-        """Take the buttons off a message (one try: an old keyboard left is harmless)."""
-        edited = f"{text}\n\n→ {label}" if text and label else None
+    async def _close_once(self, chat_id: str) -> None:
+        """After a new reply: take the buttons off a one-time confirmation (one try: one left is harmless)."""
+        message_id = self.once.pop(chat_id, None)
+        if message_id is None:
+            return
         try:
             async with self.overall:
-                if edited is not None and utf16_len(edited) <= MAX_MESSAGE:
-                    await self.bot.edit_message_text(edited, int(chat_id), message_id, reply_markup=None)
-                else:
-                    await self.bot.edit_message_reply_markup(int(chat_id), message_id, reply_markup=None)
+                await self.bot.edit_message_reply_markup(int(chat_id), message_id, reply_markup=None)
         except TelegramError as exc:
             logger.debug("keyboard of message %s in chat %s not closed: %s", message_id, ref(chat_id), why(exc))
+
+
+def batches(rows: list[Pending]) -> list[list[Pending]]:
+    """The rows in runs of one turn each (same ``batch``, one after the other), in order."""
+    runs: list[list[Pending]] = []
+    for row in rows:
+        if runs and runs[-1][0].batch == row.batch:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return runs
+
+
+def asks_once(messages: list[OutgoingMessage]) -> bool:
+    """Whether a button of ``messages`` is a one-time confirmation (``ONCE``)."""
+    return any(c.key.startswith(ONCE) for m in messages for c in (*m.options, *m.actions))
 
 
 def why(exc: TelegramError) -> str:
@@ -213,10 +227,3 @@ def why(exc: TelegramError) -> str:
     if isinstance(exc, ChatMigrated):
         return "ChatMigrated"
     return LONG_NUMBER.sub("…", str(exc))
-
-
-def tapped_context(message: Message | None, data: str | None, label: str | None) -> dict[str, Any]:
-    """What the sender needs to mark a tapped button: the message, its text and the label (no user words)."""
-    if message is None:
-        return {}
-    return {"tapped": {"message_id": message.message_id, "text": message.text, "label": label, "data": data}}

@@ -26,6 +26,11 @@ def live_keyboards(telegram: TelegramHarness, chat_id: int = CHAT) -> list[str]:
     return [m["text"] for (chat, _id), m in telegram.api.messages.items() if chat == chat_id and "reply_markup" in m]
 
 
+def edits(telegram: TelegramHarness) -> list[str]:
+    """Calls that changed a message already sent (each one counts against the chat's limit)."""
+    return [c.method for c in telegram.api.calls if c.method.startswith("editMessage")]
+
+
 async def test_a_whole_path_by_button_taps(telegram: TelegramHarness) -> None:
     welcome = await telegram.say(CHAT, "/start")
     assert welcome[0]["text"].startswith("Hoi, ik ben de Wegwijzer.")
@@ -33,27 +38,27 @@ async def test_a_whole_path_by_button_taps(telegram: TelegramHarness) -> None:
 
     question = await telegram.tap(CHAT, "Start")
     assert [m["text"] for m in question] == ["Ben je nu in gevaar?"]
-    first = telegram.api.messages[(CHAT, 1)]
-    assert first["text"].endswith("\n\n→ Start") and "reply_markup" not in first  # the choice shows, no buttons
 
     assert [m["text"] for m in await telegram.tap(CHAT, "Nee")] == ["Wie ben jij?"]
-    outcome = await telegram.tap(CHAT, "Ik ben leerling")
-    assert outcome[0]["text"] == "Deze organisaties kunnen je helpen."
-    assert any("Kindertelefoon" in m["text"] for m in outcome)
-    assert list(telegram.api.buttons(outcome[-1])) == [
+    [outcome] = await telegram.tap(CHAT, "Ik ben leerling")  # the outcome's messages as one, with one keyboard
+    text = outcome["text"]
+    assert text.startswith("Deze organisaties kunnen je helpen.\n\nKindertelefoon\n")
+    assert "Bel 0800-0432" in text
+    assert text.endswith("Neem alleen de stappen waar jij je veilig bij voelt.")
+    assert list(telegram.api.buttons(outcome)) == [
         "Meer over Kindertelefoon",
         "Meer over Vertrouwensinspecteurs",
         "Terug",
         "Opnieuw beginnen",
         "Praat met een mens",
     ]
-    party = next(m for m in outcome if m["text"].startswith("Kindertelefoon\n"))
-    assert "Bel 0800-0432" in party["text"]
-    assert party["entities"] == [{"type": "bold", "offset": 0, "length": len("Kindertelefoon")}]
-    assert telegram.api.buttons(outcome[-1])["Terug"] == "cmd:terug"
+    bold = outcome["entities"][0]
+    assert bold == {"type": "bold", "offset": text.index("Kindertelefoon"), "length": len("Kindertelefoon")}
+    assert telegram.api.buttons(outcome)["Terug"] == "cmd:terug"
 
-    assert len(telegram.api.calls_of("answerCallbackQuery")) == 3
-    assert live_keyboards(telegram) == [outcome[-1]["text"]]
+    assert telegram.api.calls_of("answerCallbackQuery") == []  # answered in the webhook's responses
+    assert edits(telegram) == []  # no call to close the screens before: a tap on them is answered (below)
+    assert live_keyboards(telegram)[-1] == text
     assert all("parse_mode" not in m for m in telegram.api.sent(CHAT))
     conversation = await telegram.conversation(CHAT)
     assert conversation.state == "leerling_uitkomst"
@@ -76,10 +81,10 @@ async def test_commands_mid_path(telegram: TelegramHarness) -> None:
 
     assert [m["text"] for m in await telegram.say(CHAT, "/terug")] == ["Ben je nu in gevaar?"]
     assert (await telegram.conversation(CHAT)).state == "gevaar"
-    assert live_keyboards(telegram) == ["Ben je nu in gevaar?"]  # the keyboard of "Wie ben jij?" is closed
 
-    help_text = await telegram.say(CHAT, "/help@WegwijzerTestBot")
-    assert "Typ 'terug'" in help_text[0]["text"] and help_text[-1]["text"] == "Ben je nu in gevaar?"
+    [help_text] = await telegram.say(CHAT, "/help@WegwijzerTestBot")
+    assert "Typ 'terug'" in help_text["text"] and help_text["text"].endswith("\n\nBen je nu in gevaar?")
+    assert "Nee" in telegram.api.buttons(help_text)
 
     language = await telegram.say(CHAT, "/taal")
     assert list(telegram.api.buttons(language[-1])) == [
@@ -99,34 +104,28 @@ async def test_commands_mid_path(telegram: TelegramHarness) -> None:
     stopped = await telegram.say(CHAT, "/stop")
     assert stopped[0]["text"].startswith("Fijn dat je er was.")
     assert (await telegram.conversation(CHAT)).status == "ended"
-    assert live_keyboards(telegram) == []
+    assert "reply_markup" not in stopped[0]
+    assert edits(telegram) == []
 
     await telegram.say(CHAT, "/start")
     person = await telegram.say(CHAT, "/mens")  # last: from here on a person may have the conversation
     assert person and all(m["text"] for m in person)
 
 
-async def test_a_stale_button_is_answered_and_closed_without_a_step(telegram: TelegramHarness) -> None:
+async def test_a_stale_button_is_answered_with_the_question_of_now_in_one_message(telegram: TelegramHarness) -> None:
     await telegram.say(CHAT, "/start")
     await telegram.tap(CHAT, "Start")
-    danger = copy.deepcopy(telegram.message_with(CHAT, "Nee"))  # as an old phone still shows it
+    danger = copy.deepcopy(telegram.message_with(CHAT, "Nee"))
     await telegram.tap(CHAT, "Nee")
-    edits_before = len(telegram.api.calls)
+    assert "Ja, nu" in telegram.api.buttons(telegram.api.messages[(CHAT, danger["message_id"])])  # still open
+    before = len(telegram.api.calls)
 
-    reply = await telegram.tap(CHAT, "Ja, nu", message=danger)
+    [reply] = await telegram.tap(CHAT, "Ja, nu", message=danger)
 
-    assert [m["text"] for m in reply] == [
-        "Die knop hoort bij een eerdere vraag. Hier is de vraag van nu.",
-        "Wie ben jij?",
-    ]
+    assert reply["text"] == "Die knop hoort bij een eerdere vraag. Hier is de vraag van nu.\n\nWie ben jij?"
+    assert "Ik ben leerling" in telegram.api.buttons(reply)
     assert (await telegram.conversation(CHAT)).state == "rol"
-    later = telegram.api.calls[edits_before:]
-    methods = [c.method for c in later]
-    assert methods[:2] == ["answerCallbackQuery", "sendMessage"]  # the answer first: a crash leaves old buttons
-    closed = [c for c in later if c.method == "editMessageReplyMarkup"]
-    assert [c.params["message_id"] for c in closed][:1] == [str(danger["message_id"])]
-    assert not any(c.method == "editMessageText" for c in later)  # no "→ Ja, nu" under the old question
-    assert live_keyboards(telegram) == ["Wie ben jij?"]
+    assert [c.method for c in telegram.api.calls[before:]] == ["sendMessage"]
 
 
 async def test_two_quick_taps_on_one_keyboard_take_one_step(telegram: TelegramHarness) -> None:
@@ -134,21 +133,22 @@ async def test_two_quick_taps_on_one_keyboard_take_one_step(telegram: TelegramHa
     await telegram.tap(CHAT, "Start")
     question = copy.deepcopy(telegram.message_with(CHAT, "Nee"))
     buttons = telegram.api.buttons(question)
+    answers = []
     for data in (buttons["Nee"], buttons["Ja, nu"]):  # both arrive before any answer is sent
-        await telegram.client.post(
+        response = await telegram.client.post(
             "/telegram/webhook",
             json=telegram.updates.tap(CHAT, question, data),
             headers={"X-Telegram-Bot-Api-Secret-Token": "test-secret_0123456789"},
         )
+        answers.append((await response.json())["method"])
     await telegram.settle()
 
     assert (await telegram.conversation(CHAT)).state == "rol"
-    assert telegram.api.messages[(CHAT, question["message_id"])]["text"].endswith("→ Nee")
     assert telegram.api.texts(CHAT)[-2:] == [
-        "Die knop hoort bij een eerdere vraag. Hier is de vraag van nu.",
         "Wie ben jij?",
+        "Die knop hoort bij een eerdere vraag. Hier is de vraag van nu.\n\nWie ben jij?",
     ]
-    assert len(telegram.api.calls_of("answerCallbackQuery")) == 3
+    assert answers == ["answerCallbackQuery", "answerCallbackQuery"]  # each tap answered, in the response
 
 
 async def test_a_button_the_engine_does_not_know_is_answered_with_the_question(telegram: TelegramHarness) -> None:
@@ -157,7 +157,8 @@ async def test_a_button_the_engine_does_not_know_is_answered_with_the_question(t
     for data in ("rubbish", "h:" + "0" * 40):
         update = telegram.updates.tap(CHAT, question, data)
         assert await telegram.post(update) == 200
-        assert telegram.api.texts(CHAT)[-1] == "Wie ben jij?"
+        assert telegram.api.texts(CHAT)[-1].endswith("\n\nWie ben jij?")
+        assert "Ik ben ouder" in telegram.api.buttons(telegram.api.sent(CHAT)[-1])
     assert (await telegram.conversation(CHAT)).state == "rol"
 
 
@@ -173,9 +174,9 @@ async def test_non_text_gets_a_kind_word_and_the_question_and_is_not_stored(
 
     assert await telegram.post(telegram.updates.message(CHAT, **NOT_TEXT[kind])) == 200
 
-    reply = telegram.api.sent(CHAT)[before:]
-    assert reply[0]["text"].startswith("Ik kan alleen tekst lezen.")
-    assert reply[1]["text"] == "Wie ben jij?" and "Ik ben leerling" in telegram.api.buttons(reply[1])
+    [reply] = telegram.api.sent(CHAT)[before:]
+    assert reply["text"].startswith("Ik kan alleen tekst lezen.") and reply["text"].endswith("\n\nWie ben jij?")
+    assert "Ik ben leerling" in telegram.api.buttons(reply)
     after = await telegram.conversation(CHAT)
     assert after.state == "rol" and after.updated_at == conversation.updated_at
     assert len(await store.transcript(conversation.id)) == lines_before
@@ -198,7 +199,7 @@ async def test_an_edited_message_is_ignored_politely(telegram: TelegramHarness) 
     assert [c.method for c in later] == ["sendMessage"]
     assert later[0].params["text"].startswith("Je hebt een bericht aangepast.")
     assert (await telegram.conversation(CHAT)).state == "rol"
-    assert live_keyboards(telegram) == ["Wie ben jij?"]  # the question stays answerable
+    assert telegram.message_with(CHAT, "Ik ben leerling")["text"] == "Wie ben jij?"  # the question stays answerable
 
 
 async def test_in_a_group_the_bot_says_once_that_it_talks_in_private(telegram: TelegramHarness) -> None:
@@ -258,3 +259,17 @@ async def test_one_slow_chat_does_not_hold_up_another(telegram: TelegramHarness)
     await telegram.settle()
     texts = telegram.api.texts(CHAT)
     assert texts[0].startswith("Hoi") and texts[1:] == ["Ben je nu in gevaar?", "Wie ben jij?"]  # in order
+
+
+async def test_a_one_time_confirmation_is_closed_after_the_next_reply(telegram: TelegramHarness) -> None:
+    await walk_to_role(telegram)
+    [question] = await telegram.say(CHAT, "/vergeet")
+    asked = telegram.message_with(CHAT, "Ja, wissen")
+    assert question["text"].startswith("Wil je dit gesprek wissen?")
+
+    [kept] = await telegram.tap(CHAT, "Niet wissen")
+
+    assert kept["text"].startswith("Goed. Je gesprek blijft bewaard.")
+    assert "reply_markup" not in telegram.api.messages[(CHAT, asked["message_id"])]  # no "Ja, wissen" left to tap
+    assert edits(telegram) == ["editMessageReplyMarkup"]  # the one edit: the screens before keep their buttons
+    assert (await telegram.conversation(CHAT)).state == "rol"

@@ -64,3 +64,30 @@ async def test_replies_leave_in_the_order_of_the_steps_when_telegram_asks_to_wai
     texts = bot_api.texts(CHAT)
     assert texts[0].startswith("Hoi, ik ben de Wegwijzer.")
     assert texts[1:] == ["Ben je nu in gevaar?", "Wie ben jij?"]
+
+
+async def test_a_reply_of_several_rows_waits_and_leaves_as_one_message_once(
+    aiohttp_client: AiohttpClient, bot_api: FakeBotApi, sqlite_database: AsyncEngine, dialog: Dialog, tmp_path: Path
+) -> None:
+    updates = Updates()
+    first = await aiohttp_client(create_app(telegram_settings(tmp_path, bot_api), dialog=dialog))
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    for text in ("/start", "Start", "Nee"):
+        assert (await first.post(WEBHOOK_PATH, json=updates.text(CHAT, text), headers=headers)).status == 200
+    await first.app[CHANNEL_KEY].settle()
+    bot_api.fail_next("sendMessage", status=429, retry_after=2)
+    response = await first.post(WEBHOOK_PATH, json=updates.text(CHAT, "Ik ben leerling"), headers=headers)
+    assert response.status == 200
+    await bot_api.wait_until(lambda: any(c.status == 429 for c in bot_api.calls))
+    assert await backlog(first.app[DATABASE]) > 2  # the outcome: its text, a row per party, the buttons
+    await first.close()
+
+    second = await aiohttp_client(create_app(telegram_settings(tmp_path, bot_api), dialog=dialog))
+    await bot_api.wait_until(lambda: len(bot_api.texts(CHAT)) == 4, within=15)
+    await second.app[CHANNEL_KEY].settle()
+    assert await backlog(second.app[DATABASE]) == 0
+    assert len(bot_api.texts(CHAT)) == 4, "the outcome sent once, as one message"
+    outcome = bot_api.sent(CHAT)[-1]
+    assert outcome["text"].startswith("Deze organisaties kunnen je helpen.\n\n")
+    assert "Meer over Kindertelefoon" in bot_api.buttons(outcome)
+    await second.close()

@@ -41,3 +41,47 @@ def test_a_key_longer_than_64_bytes_travels_as_a_hash_and_comes_back() -> None:
     assert isinstance(data, str) and len(data.encode()) <= 64
     assert keys.decode(data) == long_key
     assert keys.decode("opt:a:b") == "opt:a:b"
+
+
+def test_a_reply_of_several_messages_is_one_text_with_one_keyboard() -> None:
+    back = Choice("cmd:terug", "Terug")
+    messages = [
+        OutgoingMessage("Die knop hoort bij een eerdere vraag.", kind="notice"),
+        OutgoingMessage("", options=(Choice("more:a", "Meer over A"),), actions=(back,)),
+        OutgoingMessage("Wie ben jij?", options=(Choice("opt:rol:ja", "Ja"),), actions=(back,)),
+    ]
+    (piece,) = sends(messages, CallbackKeys())
+    assert piece.text == "Die knop hoort bij een eerdere vraag.\n\nWie ben jij?"
+    assert piece.markup is not None
+    rows = [[button.text for button in row] for row in piece.markup.inline_keyboard]
+    assert rows == [["Meer over A"], ["Ja"], ["Terug"]]  # the options of all, each action once
+
+
+def test_each_party_name_stays_bold_where_it_stands_counted_in_utf16() -> None:
+    messages = [
+        OutgoingMessage("Hulp 🙂 voor jou."),  # the emoji is two UTF-16 units: the offsets after it shift by two
+        OutgoingMessage("Voor wie belt.", title="Kindertelefoon"),
+        OutgoingMessage("Sanne zegt hoi.", title="Niet vet", author="Sanne"),  # an agent's words: no bold
+        OutgoingMessage("Voor ouders.", title="Ouders 🙂 Online"),
+    ]
+    (piece,) = sends(messages, CallbackKeys())
+    units = piece.text.encode("utf-16-le")
+    bold = [units[e.offset * 2 : (e.offset + e.length) * 2].decode("utf-16-le") for e in piece.entities]
+    assert bold == ["Kindertelefoon", "Ouders 🙂 Online"]
+    assert piece.entities[0].offset == len("Hulp 🙂 voor jou.\n\n") + 1
+
+
+def test_a_long_reply_is_cut_into_the_fewest_pieces_and_the_bold_follows_its_piece() -> None:
+    messages = [OutgoingMessage("a " * 1500), OutgoingMessage("b " * 1500, title="Partij"), OutgoingMessage("c")]
+    pieces = sends(messages, CallbackKeys())
+    assert len(pieces) == 2 and all(utf16_len(p.text) <= 4096 for p in pieces)
+    assert " ".join(p.text for p in pieces).split() == " ".join(m.plain() for m in messages).split()
+    assert pieces[0].markup is None and pieces[1].markup is None  # no buttons in this reply
+    (bold,) = [(i, e) for i, p in enumerate(pieces) for e in p.entities]
+    index, entity = bold
+    assert pieces[index].text[entity.offset : entity.offset + entity.length] == "Partij"
+
+
+def test_a_reply_of_empty_texts_is_not_empty() -> None:
+    (piece,) = sends([OutgoingMessage(""), OutgoingMessage(" ", options=(Choice("opt:a:b", "B"),))], CallbackKeys())
+    assert piece.text == "…" and piece.markup is not None

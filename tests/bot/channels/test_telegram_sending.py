@@ -61,9 +61,8 @@ async def test_a_private_chat_gets_a_burst_and_then_about_one_message_per_second
     telegram: TelegramHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(telegram.channel.sender.chat_limits, "burst", 2)
-    messages = [OutgoingMessage(f"Bericht {n}") for n in range(3)]
-
-    await telegram.client.app[HUB].deliver("telegram", str(CHAT), messages)
+    for n in range(3):  # three deliveries: three messages (one delivery's messages leave as one)
+        await telegram.client.app[HUB].deliver("telegram", str(CHAT), [OutgoingMessage(f"Bericht {n}")])
     await telegram.settle()
 
     sent = telegram.api.calls_of("sendMessage")

@@ -163,3 +163,36 @@ async def test_an_oversized_body_is_refused_before_it_is_parsed(telegram: Telegr
     update = telegram.updates.text(CHAT, "x" * 100_000)
     assert await telegram.post(update) == 413
     assert telegram.api.calls_of("sendMessage") == []
+
+
+async def test_a_tap_is_answered_in_the_webhook_response_not_by_a_call(telegram: TelegramHarness) -> None:
+    """Issue 15: ``answerCallbackQuery`` was a Bot API call of its own inside every tap's webhook request."""
+    await telegram.say(CHAT, "/start")
+    update = telegram.updates.tap(CHAT, telegram.message_with(CHAT, "Start"), "opt:welkom:start")
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "test-secret_0123456789"}
+
+    response = await telegram.client.post("/telegram/webhook", json=update, headers=headers)
+    await telegram.settle()
+
+    assert response.status == 200
+    query_id = update["callback_query"]["id"]
+    assert await response.json() == {"method": "answerCallbackQuery", "callback_query_id": query_id}
+    assert telegram.api.calls_of("answerCallbackQuery") == []
+    assert telegram.api.texts(CHAT)[-1] == "Ben je nu in gevaar?"
+    typed = await telegram.client.post("/telegram/webhook", json=telegram.updates.text(CHAT, "Nee"), headers=headers)
+    assert typed.status == 200 and await typed.read() == b""  # nothing to answer for a typed message
+
+
+async def test_a_tap_whose_step_fails_is_still_answered_by_a_call(
+    telegram: TelegramHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await telegram.say(CHAT, "/start")
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the step")
+
+    monkeypatch.setattr(telegram.channel.engine, "handle", broken)
+    update = telegram.updates.tap(CHAT, telegram.message_with(CHAT, "Start"), "opt:welkom:start")
+    assert await telegram.post(update) == 500
+    [answer] = telegram.api.calls_of("answerCallbackQuery")  # the spinner stops; Telegram delivers it again
+    assert answer.params["callback_query_id"] == update["callback_query"]["id"]
