@@ -46,16 +46,10 @@ def create_engine(url: str) -> AsyncEngine:
         _quiet_driver()
         if full.database and full.database != ":memory:":
             Path(full.database).parent.mkdir(parents=True, exist_ok=True)
-        # Each statement one trip to aiosqlite's thread (``storage.sqlite_connection``). No rollback when a
-        # connection goes back to the pool: SQLAlchemy's ``Connection`` ends every transaction it began (a commit,
-        # or a rollback when it closes with one open), so the pool's own rollback after each commit only cost one
-        # more trip per turn (tests/storage/test_sqlite_connection.py).
-        engine = create_async_engine(
-            full,
-            async_creator=one_trip_connector(full, timeout=30),
-            hide_parameters=True,
-            pool_reset_on_return=None,
-        )
+        # Each statement one trip to aiosqlite's thread (``storage.sqlite_connection``). The pool's rollback when a
+        # connection comes back stays: without it the kill -9 fault harness saw web pages moved to another chat
+        # (a connection whose task was cancelled mid-transaction came back with its old read snapshot).
+        engine = create_async_engine(full, async_creator=one_trip_connector(full, timeout=30), hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(full, pool_pre_ping=True, hide_parameters=True)

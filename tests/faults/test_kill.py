@@ -18,6 +18,7 @@ outlives every kill and records every sendMessage. After the last kill the run s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
@@ -155,6 +156,13 @@ async def test_kill_9_under_load(database_url: str, tmp_path: Path) -> None:
             quiet_since = len(api.calls)
             await asyncio.sleep(2.0)
         await asyncio.sleep(1.0)  # pushes and resumes reach the pages
+
+        async def live_page_caught_up() -> bool:  # a page may still be reconnecting after the last start
+            shown = Counter(live_web.shown("agent"))
+            return all(shown[text] >= 1 for text in agent.sent.get(handoff_of[live_web.name], []))
+
+        with contextlib.suppress(AssertionError):  # late is waited for; a message never shown is a problem below
+            await wait_for(live_page_caught_up, 30, "the live page shows every agent message")
         pages_done.set()
         await asyncio.wait_for(asyncio.gather(*connections), 30)
         await server.stop()
