@@ -46,9 +46,7 @@ async def test_every_connection_has_wal_normal_sync_and_foreign_keys(sqlite_data
             await conn.close()
 
 
-async def test_a_turns_statements_take_one_trip_each(
-    sqlite_database: AsyncEngine, trips: list[str]
-) -> None:
+async def test_a_turns_statements_take_one_trip_each(sqlite_database: AsyncEngine, trips: list[str]) -> None:
     async with sqlite_database.begin() as conn:
         await write_step(conn, new_conversation(channel="t", chat_id="1", locale="nl", state="a", tree_version="v"))
     trips.clear()
