@@ -71,10 +71,12 @@ async def prepare_database(settings: Settings) -> None:
     """The database answers and its schema is current: SQLite is migrated, PostgreSQL only checked."""
     engine = await connect(settings.database_url)
     try:
-        if is_sqlite(engine):
-            await upgrade(engine)
-        else:
+        try:
             await ensure_current(engine)
+        except SchemaOutOfDate:
+            if not is_sqlite(engine):
+                raise
+            await upgrade(engine)  # the embedded default migrates itself (only when it needs to: a quick restart)
     finally:
         await engine.dispose()
 

@@ -11,8 +11,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.sqlite_connection import one_trip_connector
-
 logger = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -46,10 +44,7 @@ def create_engine(url: str) -> AsyncEngine:
         _quiet_driver()
         if full.database and full.database != ":memory:":
             Path(full.database).parent.mkdir(parents=True, exist_ok=True)
-        # Each statement one trip to aiosqlite's thread (``storage.sqlite_connection``). The pool's rollback when a
-        # connection comes back stays: without it the kill -9 fault harness saw web pages moved to another chat
-        # (a connection whose task was cancelled mid-transaction came back with its old read snapshot).
-        engine = create_async_engine(full, async_creator=one_trip_connector(full, timeout=30), hide_parameters=True)
+        engine = create_async_engine(full, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(full, pool_pre_ping=True, hide_parameters=True)
