@@ -167,8 +167,8 @@ class WebPage:
         return not self.pending
 
     async def _take_ticket(self, http: aiohttp.ClientSession, ticket: str) -> None:
-        """chat.js ``takeTicket``: POST it; on a 5xx or a network error again after 1, 2, 4, 8 s."""
-        for attempt in range(5):
+        """chat.js ``takeTicket``: POST it; on a 5xx or a network error again after 1, 2, 4, then every 8 s."""
+        for attempt in range(10):
             try:
                 async with http.post(
                     self.base + "/chat/rotate", json={"ticket": ticket}, headers=self.cookies(), timeout=TIMEOUT
@@ -179,7 +179,7 @@ class WebPage:
                         return
             except (aiohttp.ClientError, TimeoutError):
                 pass
-            await asyncio.sleep(2**attempt)
+            await asyncio.sleep(min(2**attempt, 8))
         self.stats.tickets_failed += 1
 
     async def _pump(self) -> None:

@@ -150,7 +150,11 @@
       response = null;
     }
     if (response && response.status < 500) return; // done, or a ticket that can never work
-    if (attempt < 4 && !leaving) window.setTimeout(() => takeTicket(ticket, attempt + 1), 1000 * 2 ** attempt);
+    // The ticket is good for ten minutes and the old cookie opens nothing any more: keep trying for about a
+    // minute (1, 2, 4, then every 8 s), so a server restarting a few times in a row does not cost the chat.
+    if (attempt < 9 && !leaving) {
+      window.setTimeout(() => takeTicket(ticket, attempt + 1), 1000 * Math.min(2 ** attempt, 8));
+    }
   }
 
   // Send the oldest waiting frame, when nothing else is on its way and the server does not ask to wait.
