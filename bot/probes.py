@@ -11,15 +11,13 @@ Both answer 503 once a stop began (``bot.shutdown``): no new work is taken then.
 
 from __future__ import annotations
 
-import functools
 import logging
 
 from aiohttp import web
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from bot.appkeys import DATABASE, DIALOG
-from storage.migrate import alembic_config
+from storage.schema import migration_head
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +62,9 @@ async def readyz(request: web.Request) -> web.Response:
     except Exception as exc:  # any failure to read it: the database is not usable now
         readiness.failed("database unreachable", type(exc).__name__)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
-    if current != schema_head():
-        readiness.failed("schema out of date", f"at {current or 'nothing'}, the code needs {schema_head()}")
+    if current != migration_head():
+        readiness.failed("schema out of date", f"at {current or 'nothing'}, the code needs {migration_head()}")
         body = {"status": "unavailable", "database": "ok", "schema": "out_of_date", "run": "wegwijzer db upgrade"}
         return web.json_response(body, status=503)
     readiness.ready()
     return web.json_response({"status": "ok", "database": "ok", "schema": "current"})
-
-
-@functools.cache
-def schema_head() -> str | None:
-    """The migration head the code needs (read once: the migration scripts do not change while it runs)."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
