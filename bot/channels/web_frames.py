@@ -19,7 +19,9 @@ stored. Each page gets only what it lacks: a second tab gets what the first one 
     {"type": "typing"}                                                           someone is typing
     {"type": "forgotten", "reply_to": "k3xb", "messages": [message]}   the chat is deleted: clear it, show these,
                                             forget the cookie (POST /chat/new) and start afresh
-    {"type": "rotate", "ticket": "…"}         POST {"ticket": …} to /chat/rotate now: a new cookie (web_session)
+    {"type": "rotate", "ticket": "…"}         POST {"ticket": …} to /chat/rotate now: a new cookie (web_session);
+                                            it comes before the history or answer it belongs to, and the page
+                                            reconnects only once it has traded it
     {"type": "error", "code": "bad_frame", "message": "…", "reply_to": "k3x9", "retry": false, "retry_after": 0}
 
 Delivery. A page that opens the socket with the subprotocol ``PROTOCOL`` sends ``resume`` first: the ``seq`` and

@@ -9,6 +9,7 @@ chat. A page with no stored conversation gets the welcome, and nothing is stored
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import WSMsgType
 
@@ -47,10 +48,12 @@ class Opening:
         resume = frames.parse_resume(msg.data)
         return (resume, None) if resume is not None else (None, msg.data)
 
-    async def send(self, socket: Socket, resume: frames.Resume | None) -> bool:
-        """Send the conversation so far, or only what the page missed; True when there is a stored one.
+    async def send(self, socket: Socket, resume: frames.Resume | None, session: Callable[[], Awaitable[None]]) -> None:
+        """Send the conversation so far, or only what the page missed.
 
-        A page without one gets the welcome, and nothing is stored.
+        A page without one gets the welcome, and nothing is stored. A stored one is given its new session
+        (``session``, the ``rotate`` frame) before any of it: a page that has what it missed has its cookie
+        ticket too, however soon after the connection drops again.
         """
         tag = frames.chat_tag(socket.chat_id)
         conversation = await self.store.load(CHANNEL, socket.chat_id) if socket.session else None
@@ -60,7 +63,7 @@ class Opening:
             first = [frames.outgoing(m) for m in socket.welcome]
             lang = self.pages.lang(socket.lang, True)
             await socket.send(frames.frame("history", **lang, seq=0, after=0, chat=tag, messages=first))
-            return False
+            return
         socket.lang = conversation.locale
         after = resume.seq if resume is not None and resume.chat == tag else 0
         entries = await self.store.transcript(conversation.id, after=after)
@@ -68,6 +71,6 @@ class Opening:
         socket.seq = after
         socket.saw(entries)
         shown = frames.history(entries, screen) if entries or not after else []
+        await session()
         lang = self.pages.lang(socket.lang, True)
         await socket.send(frames.frame("history", **lang, seq=socket.seq, after=after, chat=tag, messages=shown))
-        return True

@@ -176,8 +176,8 @@ class WebChannel:
 
     async def _open_or_wait(self, socket: Socket, resume: frames.Resume | None) -> bool:
         """Send what the page lacks and give it a new token; False (and closed) when that cannot be done now."""
-        try:
-            known = await self.opening.send(socket, resume)
+        try:  # a copy of the cookie that connects later opens nothing (web_session)
+            await self.opening.send(socket, resume, lambda: self._rotate(socket, close_others=False))
         except Exception as error:
             if unreachable(error):
                 self.outage.failed(error, "open")
@@ -186,8 +186,6 @@ class WebChannel:
             await self._come_back(socket)
             return False
         self.outage.ok()
-        if known:  # a copy of the cookie that connects later opens nothing (web_session)
-            await self._rotate(socket, close_others=False)
         return True
 
     async def _come_back(self, socket: Socket) -> None:
@@ -254,11 +252,11 @@ class WebChannel:
             lacks = frames.history(entries, screen) if entries else []
             await socket.send(self.pages.messages(socket, after.locale, lacks, reply_to=frame.id, duplicate=True))
             return
+        handed_over = reply.handed_over
+        if not socket.session or handed_over:  # the ticket first: a page that has its answer has its cookie too
+            await self._rotate(socket, close_others=handed_over)
         answer = [frames.outgoing(m) for m in reply.messages]
         await socket.send(self.pages.messages(socket, after.locale, answer, reply_to=frame.id))
-        handed_over = reply.handed_over
-        if not socket.session or handed_over:
-            await self._rotate(socket, close_others=handed_over)
         if not handed_over:
             others = [s for s in group if s is not socket]
             await self.pages.catch_up(others, after.locale, entries, reply.messages)

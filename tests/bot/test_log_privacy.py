@@ -75,8 +75,8 @@ async def test_serving_a_chat_logs_no_address_text_chat_id_or_token(tmp_path: Pa
                 async with session.ws_connect(f"{base}/chat/ws", headers={"Origin": base}) as ws:
                     await next_frame(ws, "history", frames)
                     await ws.send_json({"type": "choice", "id": "p1", "key": "opt:welkom:start"})
+                    ticket = (await next_frame(ws, "rotate", frames))["ticket"]  # it comes before the answer
                     await next_frame(ws, "messages", frames)
-                    ticket = (await next_frame(ws, "rotate", frames))["ticket"]
                     rotated = await session.post(
                         f"{base}/chat/rotate", json={"ticket": ticket}, headers={"Origin": base}
                     )

@@ -249,6 +249,8 @@ class WebPage:
         retries = 0
         while not done.is_set():
             code: int | None = None
+            if self._tickets:  # chat.js: a reconnect waits for a ticket's trade (the old cookie opens nothing)
+                await asyncio.wait(set(self._tickets))
             try:
                 async with http.ws_connect(
                     self.base.replace("http", "ws") + "/chat/ws",

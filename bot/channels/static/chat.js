@@ -45,6 +45,7 @@
   const SAFE_HREF = /^(tel:\+?\d+|mailto:[^\s]+|https:\/\/[^\s]+)$/;
   let socket = null;
   let retries = 0;
+  let trading = null; // a ticket being traded for the cookie (takeTicket): a reconnect waits for it
   let leaving = false;
   let focusNext = false; // after a button: move focus to the new question
   let typingTimer = 0;
@@ -120,7 +121,9 @@
       setStatus(words.offline);
       if (event.code === 4409) return;
       const again = () => {
-        if (ws === socket) connect();
+        if (ws !== socket) return;
+        if (trading) trading.then(again); // with the old cookie it would open a new, empty chat
+        else connect();
       };
       if (event.code === 4401) {
         window.setTimeout(again, 1500); // the tab that got the new token trades its ticket first
@@ -135,25 +138,33 @@
     });
   }
 
-  // ---- The session: only the server makes tokens. After this page's first answer is stored, and when the
-  // chat goes to a person, it sends a one-time ticket that this page trades for the cookie (web_session.py).
-  async function takeTicket(ticket, attempt = 0) {
-    let response = null;
-    try {
-      response = await fetch(root.dataset.rotate, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ ticket }),
-      });
-    } catch (error) {
-      response = null;
-    }
-    if (response && response.status < 500) return; // done, or a ticket that can never work
-    // The ticket is good for ten minutes and the old cookie opens nothing any more: keep trying for about a
-    // minute (1, 2, 4, then every 8 s), so a server restarting a few times in a row does not cost the chat.
-    if (attempt < 9 && !leaving) {
-      window.setTimeout(() => takeTicket(ticket, attempt + 1), 1000 * Math.min(2 ** attempt, 8));
+  // ---- The session: only the server makes tokens. Before this page's first answer, before what a reopened
+  // socket missed and before the hand-off, it sends a one-time ticket that this page trades for the cookie
+  // (web_session.py). From the offer on the old cookie opens nothing, so a reconnect waits for the trade.
+  function takeTicket(ticket) {
+    const trade = tradeTicket(ticket).finally(() => {
+      if (trading === trade) trading = null;
+    });
+    trading = trade;
+  }
+
+  async function tradeTicket(ticket) {
+    // The ticket is good for ten minutes: keep trying for about a minute (at once, then after 1, 2, 4 and
+    // every 8 s), so a server restarting a few times in a row does not cost the chat.
+    for (let attempt = 0; attempt < 10 && !leaving; attempt += 1) {
+      if (attempt) await new Promise((done) => window.setTimeout(done, 1000 * Math.min(2 ** (attempt - 1), 8)));
+      let response = null;
+      try {
+        response = await fetch(root.dataset.rotate, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ ticket }),
+        });
+      } catch (error) {
+        response = null;
+      }
+      if (response && response.status < 500) return; // done, or a ticket that can never work
     }
   }
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -240,6 +240,29 @@ async def test_a_dropped_connection_comes_back_and_nothing_is_lost_or_doubled(
         "Wie ben jij?",
     ]
     await expect(page.locator(".message .text")).to_have_text(in_order)
+
+
+async def test_a_page_reconnects_only_once_it_has_traded_its_ticket(phone: BrowserContext, chat: TestServer) -> None:
+    """With the old cookie (here: none yet) the reconnect would open a new, empty chat; it waits for the trade."""
+    page = await phone.new_page()
+    slow = asyncio.Event()
+
+    async def slow_trade(route: Route) -> None:
+        await slow.wait()  # the trade is on its way (a slow network) while the connection drops
+        await route.continue_()
+
+    await page.route("**/chat/rotate", slow_trade)
+    await page.goto(str(chat.make_url("/")))
+    await page.get_by_role("button", name="Start").click()
+    await expect(page.get_by_role("button", name="Nee", exact=True)).to_be_visible()
+    await chat.app[WEB_CHANNEL].close_all()
+    await page.get_by_role("button", name="Nee", exact=True).click()  # waits for the reconnect
+    await asyncio.sleep(2.0)  # chat.js reconnects after 0.8 s
+    slow.set()
+    await expect(page.get_by_role("button", name="Ik ben leerling")).to_be_visible()
+    await expect(page.locator(".from-user .text")).to_have_text(["Start", "Nee"])
+    await expect(page.locator(".message .text").first).to_have_text(re.compile("Hoi, ik ben de Wegwijzer"))
+    await expect(page.get_by_text("Die knop hoort bij een eerdere vraag.")).to_have_count(0)
 
 
 async def test_a_persons_message_shows_their_name_and_typing(phone: BrowserContext, chat: TestServer) -> None:

@@ -78,6 +78,45 @@ async def test_a_reconnect_gets_only_the_lines_it_missed(client: Client) -> None
     await elsewhere.close()
 
 
+async def until_the_answer(ws: ClientWebSocketResponse) -> list[dict[str, Any]]:
+    """The frames up to and with the first ``messages`` or ``history`` frame; then the connection drops."""
+    got: list[dict[str, Any]] = [await ws.receive_json(timeout=5)]
+    while got[-1]["type"] not in ("messages", "history"):
+        got.append(await ws.receive_json(timeout=5))
+    await ws.close()  # a train tunnel, right after the answer arrived
+    return got
+
+
+async def trade(client: Client, got: list[dict[str, Any]]) -> None:
+    """What chat.js does with a rotate frame that came (it cannot trade one that did not)."""
+    tickets = [frame["ticket"] for frame in got if frame["type"] == "rotate"]
+    assert tickets, "the page has its answer but not the ticket for its session: reopened, its chat is gone"
+    response = await client.post("/chat/rotate", json={"ticket": tickets[-1]}, headers=origin(client))
+    assert response.status == 204
+
+
+@pytest.mark.parametrize("when", ["first answer", "reopened", "hand-off"])
+async def test_a_page_that_has_its_answer_has_its_session_too(client: Client, when: str) -> None:
+    """The CI run that found it: a browser test dropped the socket as soon as "Ben je nu in gevaar?" showed; the
+    rotate frame came after the answer, so it never arrived, and the page reopened on a new, empty chat."""
+    if when == "first answer":
+        ws, _ = await page(client)
+        await ws.send_json({"type": "choice", "id": "f1", "key": "opt:welkom:start"})
+    elif when == "reopened":
+        await start(client)
+        ws = await client.ws_connect("/chat/ws", protocols=(PROTOCOL,))
+        await ws.send_json({"type": "resume", "seq": 0, "chat": None})
+    else:
+        await start(client)
+        ws, _ = await page(client)
+        await keep_session(client, ws)
+        await ws.send_json({"type": "choice", "id": "h1", "key": "cmd:mens"})
+    await trade(client, await until_the_answer(ws))
+    again, history = await page(client)  # the page reconnects with the cookie it has now
+    assert "Ben je nu in gevaar?" in texts(history), "the same chat, not a new one"
+    await again.close()
+
+
 async def test_a_frame_sent_again_is_handled_once_and_the_page_gets_what_it_lacks(
     aiohttp_client: AiohttpClient, client: Client, server: TestServer
 ) -> None:
@@ -189,8 +228,9 @@ async def as_a_page(client: Client) -> dict[str, Any]:
             assert first.data == SESSION_CHANGED
             await asyncio.sleep(0.05)
             continue
-        history: dict[str, Any] = first.json()
-        rotate = await ws.receive_json(timeout=5)
+        rotate: dict[str, Any] = first.json()  # the ticket comes before the history
+        assert rotate["type"] == "rotate"
+        history: dict[str, Any] = await ws.receive_json(timeout=5)
         response = await client.post("/chat/rotate", json={"ticket": rotate["ticket"]}, headers=origin(client))
         assert response.status in (204, 410)
         await ws.close()

@@ -22,7 +22,7 @@ from bot.channels.web_session import COOKIE
 from bot.settings import Settings
 from storage.models import Handoff, WebSession, utcnow
 from tests.bot.channels.conftest import Client
-from tests.bot.channels.webchat import chat_of, cookie, keep_session, origin, receive, start, texts
+from tests.bot.channels.webchat import chat_of, cookie, keep_session, origin, receive, start, texts, ticket
 from tests.console.conftest import add_agent, logged_in, post
 
 SECRET = "mijn stiefvader slaat me"
@@ -196,16 +196,14 @@ async def test_chat_responses_are_not_stored_by_any_cache(client: Client, server
         await receive(ws)
         await ws.send_json({"type": "choice", "id": "n1", "key": "opt:welkom:start"})
         await receive(ws)
-        got = await ws.receive_json(timeout=5)
-        while got["type"] != "rotate":
-            got = await ws.receive_json(timeout=5)
-    rotated = await client.post("/chat/rotate", json={"ticket": got["ticket"]}, headers=origin(client))
+        offered = await ticket(ws)
+    rotated = await client.post("/chat/rotate", json={"ticket": offered}, headers=origin(client))
     assert rotated.status == 204 and rotated.headers["Cache-Control"] == "no-store"
     assert COOKIE in rotated.cookies
     for path in ("/chat/new", "/chat/leave"):
         response = await client.post(path, headers=origin(client))
         assert response.status == 204 and response.headers["Cache-Control"] == "no-store", path
-    assert (await client.post("/chat/rotate", json={"ticket": got["ticket"]}, headers=origin(client))).headers[
+    assert (await client.post("/chat/rotate", json={"ticket": offered}, headers=origin(client))).headers[
         "Cache-Control"
     ] == "no-store"
 

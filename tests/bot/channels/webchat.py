@@ -28,7 +28,10 @@ async def receive(ws: ClientWebSocketResponse) -> dict[str, Any]:
 
 
 async def ticket(ws: ClientWebSocketResponse) -> str:
-    """The ticket of the rotate frame that follows the last answer."""
+    """The ticket of the last rotate frame ``receive`` passed over (it comes before the answer), or of the next."""
+    kept = TICKETS.pop(ws, None)
+    if kept is not None:
+        return kept
     frame: dict[str, Any] = await ws.receive_json(timeout=5)
     while frame["type"] != "rotate":
         frame = await ws.receive_json(timeout=5)
@@ -49,7 +52,7 @@ def origin(client: Client) -> dict[str, str]:
 
 async def keep_session(client: Client, ws: ClientWebSocketResponse, path: str = "/chat/rotate") -> str:
     """Do what the page does with a rotate frame: trade its ticket for the cookie; the new token."""
-    got = TICKETS.pop(ws, None) or await ticket(ws)
+    got = await ticket(ws)
     response = await client.post(path, json={"ticket": got}, headers=origin(client))
     assert response.status == 204, response.status
     return response.cookies[COOKIE].value
