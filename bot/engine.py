@@ -128,13 +128,14 @@ class Engine:
         return turn.out
 
     async def screen(self, channel: str, chat_id: str) -> list[OutgoingMessage]:
-        """The current question or outcome again, without changing anything (for a reconnecting client)."""
+        """The current question or outcome again, and what the user can still answer outside the tree (a warm
+        referral: ``HandoffGate.offers``), without changing anything (for a reconnecting client)."""
         async with self.turns.locks.hold((channel, chat_id)):
             conversation = await self.store.load(channel, chat_id)
             if conversation is None or not self.dialog.has(conversation.state):
                 return []
             with self.i18n.use(conversation.locale):
-                return self.steps.screen(conversation)
+                return [*self.steps.screen(conversation), *await self.handoff.offers(conversation)]
 
     def _new(self, message: IncomingMessage) -> Conversation:
         return new_conversation(

@@ -17,7 +17,7 @@ from bot.i18n import _
 from bot.messages import IncomingMessage, OutgoingMessage
 from bot.safety.help import emergency_numbers
 from bot.turn import Turn
-from storage.models import Handoff, utcnow
+from storage.models import Conversation, Handoff, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ class HandoffGate(Protocol):
 
     async def current(self, turn: Turn) -> Handoff | None:
         """The conversation's open request for a person (queued or live), read inside the turn."""
+
+    async def offers(self, conversation: Conversation) -> list[OutgoingMessage]:
+        """What the user can still answer outside the tree (a warm referral), for a screen that is rebuilt."""
 
 
 class RecordingHandoff:
@@ -73,3 +76,6 @@ class RecordingHandoff:
 
     async def current(self, turn: Turn) -> Handoff | None:
         return None
+
+    async def offers(self, conversation: Conversation) -> list[OutgoingMessage]:
+        return []

@@ -92,6 +92,18 @@ class ReferralStore(BoundStore):
             ).first()
         return None if row is None else Referral(**row._mapping)
 
+    async def awaiting_user(self, conversation_id: int) -> list[Referral]:
+        """The referrals of a conversation the user can still answer (``proposed``) or withdraw (``sent``)."""
+        waiting = (lifecycle.PROPOSED, lifecycle.SENT)
+        query = (
+            select(REFERRALS)
+            .where(REFERRALS.c.conversation_id == conversation_id, REFERRALS.c.status.in_(waiting))
+            .order_by(REFERRALS.c.id)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Referral(**row._mapping) for row in rows]
+
     async def fire(
         self, referral_id: int, trigger: str, values: dict[str, Any] | None = None, where: Any = None
     ) -> Referral | None:

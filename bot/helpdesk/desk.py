@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.dialogs.dialog import Dialog
-from bot.helpdesk import texts
+from bot.helpdesk import referral_offers, texts
 from bot.helpdesk.hours import OpeningHours
 from bot.helpdesk.live import LiveBus
 from bot.helpdesk.presence import UserPresence
@@ -31,6 +31,7 @@ from storage.agents import AgentStore
 from storage.handoffs import HandoffStore
 from storage.models import Agent, Conversation, Handoff, utcnow
 from storage.monitoring import Tally, about, wait_bucket
+from storage.referrals import ReferralStore
 from storage.repository import ConversationStore
 from storage.unit_of_work import Turns, UnitOfWork
 
@@ -201,7 +202,15 @@ class Helpdesk(UserSide):
             conversation = live.conversation
             if not await work.handoffs.end(handoff_id, owner, outcome[:64], note, self.clock(), trigger="end"):
                 return False
-            await self._tell(work, conversation, lambda: texts.chat_ended(agent.display_name))
+            assert conversation.id is not None
+            open_referrals = (
+                await ReferralStore(self.conversations.engine).bound(work.conn).awaiting_user(conversation.id)
+            )
+
+            def still_open() -> list[OutgoingMessage]:  # a page shows only its last screen's buttons
+                return referral_offers.offers(open_referrals, self._organisation_name)
+
+            await self._tell(work, conversation, lambda: texts.chat_ended(agent.display_name), more=still_open)
             self._publish(work, conversation.id, {"type": "status", "status": "ended", "reason": code})
             work.count(_outcome_tally(conversation, outcome, note))
             work.after_commit(self.queue_changed)
@@ -274,16 +283,27 @@ class Helpdesk(UserSide):
             raise NotYours(handoff_id)
         return Live(_theirs(agent, handoff), conversation)
 
-    async def _tell(self, work: UnitOfWork, conversation: Conversation, build: Callable[[], OutgoingMessage]) -> None:
-        """Say something to the user in their language, in the transcript and the outbox of this unit of work."""
+    def _organisation_name(self, organisation_id: str) -> str:
+        return referral_offers.organisation_name(self.dialog, organisation_id)
+
+    async def _tell(
+        self,
+        work: UnitOfWork,
+        conversation: Conversation,
+        build: Callable[[], OutgoingMessage],
+        more: Callable[[], list[OutgoingMessage]] = list,
+    ) -> None:
+        """Say something to the user in their language, in the transcript and the outbox of this unit of work
+        (with ``more``: messages said before, sent again with it and not written down again)."""
         with self.i18n.use(conversation.locale):
             message = build()
+            again = more()
         with self.i18n.use(SOURCE_LOCALE):
             dutch = build().text  # the same text in the source language, for the agents beside it
         original = dutch if dutch != message.text else None
         assert conversation.id is not None
         await work.handoffs.add_line(conversation.id, "bot", message.text, original)
-        await self._send(work, conversation, [message])
+        await self._send(work, conversation, [message, *again])
         event = {"type": "message", "sender": "bot", "text": message.text, "at": self.now_iso()}
         if original is not None:
             event["original"] = original

@@ -15,19 +15,20 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.helpdesk import reference, texts
+from bot.helpdesk import callback_texts, reference, texts
 from bot.helpdesk.callback_request import CallbackRequests
 from bot.helpdesk.desk import Helpdesk
 from bot.helpdesk.referrals import Referrals
 from bot.i18n import _
 from bot.languages import LANGUAGE_PREFIX
 from bot.matching import command_word, slash_command
-from bot.messages import Action, IncomingMessage
+from bot.messages import Action, IncomingMessage, OutgoingMessage
 from bot.safety.help import emergency_numbers
 from bot.screens import ACTION_PREFIX, FORGET_PREFIX, REFERRAL_PREFIX, render
 from bot.turn import Turn
+from storage.callbacks import CallbackStore
 from storage.handoffs import PRIORITY_CRISIS, PRIORITY_LEFT_MESSAGE, PRIORITY_NORMAL
-from storage.models import Handoff
+from storage.models import Conversation, Handoff
 from storage.repository import Line
 
 if TYPE_CHECKING:
@@ -122,6 +123,16 @@ class HelpdeskGate:
 
     async def current(self, turn: Turn) -> Handoff | None:
         return await self._open(turn)
+
+    async def offers(self, conversation: Conversation) -> list[OutgoingMessage]:
+        """A warm referral the user can still answer or withdraw, a call-back they can cancel (buttons do not last
+        on a web page)."""
+        if conversation.id is None:
+            return []
+        shown = await Referrals(self.desk).offers(conversation.id)
+        if await CallbackStore(self.desk.conversations.engine).open_for(conversation.id) is not None:
+            shown.append(callback_texts.already_waiting())
+        return shown
 
     async def _open(self, turn: Turn) -> Handoff | None:
         conversation_id = turn.conversation.id

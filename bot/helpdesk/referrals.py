@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.helpdesk import referral_texts as texts
 from bot.helpdesk.desk import Helpdesk, NotYours
+from bot.helpdesk.referral_offers import offers, organisation_name
 from bot.matching import clean
 from bot.messages import OutgoingMessage
 from bot.screens import REFERRAL_PREFIX
@@ -79,11 +80,12 @@ class Referrals:
         self.partners = PartnerStore(desk.conversations.engine)
 
     def organisation_name(self, organisation_id: str) -> str:
-        """The organisation's name in the active language (names stay Dutch in every catalog); its id when it has
-        left the directory since."""
-        if organisation_id not in self.desk.dialog.directory.organisations:
-            return organisation_id
-        return self.desk.dialog.organisation(organisation_id).name
+        return organisation_name(self.desk.dialog, organisation_id)
+
+    async def offers(self, conversation_id: int) -> list[OutgoingMessage]:
+        """What the user can still answer or withdraw, for a screen that is rebuilt (``referral_offers``); call
+        inside the user's ``I18n.use``."""
+        return offers(await self.store.awaiting_user(conversation_id), self.organisation_name)
 
     async def check(self, organisation_id: str, note: str, contact: str, with_transcript: bool) -> Proposal:
         """The form's values cleaned and checked, or ReferralRefused saying what to change."""

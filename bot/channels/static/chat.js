@@ -266,7 +266,8 @@
       if (data.duplicate && !data.messages.length) return;
       const first = data.messages.map((message) => addMessage(message))[0] || null;
       const newScreen = data.messages.some((message) => message.options.length || message.actions.length);
-      if (newScreen || data.reply_to) showScreen(data.messages);
+      // An answer replaces the buttons; a line taken for a person (no answer) leaves them as they are.
+      if (newScreen || (data.reply_to && data.messages.length)) showScreen(data.messages);
       if (first) reveal(first); // read a new answer from its start; its buttons follow below it
       clearTyping();
       settleFocus(first, data.messages);
