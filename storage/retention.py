@@ -1,10 +1,10 @@
 """Retention: delete what is older than we keep it (``wegwijzer purge`` and the server's daily housekeeping).
 
 - A conversation whose ``updated_at`` is older than ``retention_days`` goes, with everything that belongs to it:
-  its transcript, hand-offs, agent notes, outbox rows (also the notices queued for its chat without a
-  conversation id) and, for the web chat, its ``web_sessions`` row. Not while it has an open hand-off
-  (``queued`` or ``live``): a person may still pick it up, and a message left outside opening hours is such a
-  queued hand-off.
+  its transcript, hand-offs, agent notes, warm referrals (``referrals``, whatever their state), outbox rows (also
+  the notices queued for its chat without a conversation id) and, for the web chat, its ``web_sessions`` row.
+  Not while it has an open hand-off (``queued`` or ``live``): a person may still pick it up, and a message left
+  outside opening hours is such a queued hand-off.
 - Outbox rows without a conversation older than ``retention_days`` go too: a notice to a chat that never
   started a conversation (a photo sent first, a group) that could not leave in all that time holds a chat id.
 - ``audit_log`` and ``access_grants`` rows older than ``audit_retention_days`` go.
@@ -43,6 +43,7 @@ from storage.models import (
     Conversation,
     Handoff,
     OutboxMessage,
+    Referral,
     TranscriptEntry,
     WebSession,
     utcnow,
@@ -60,6 +61,7 @@ SESSIONS: Table = WebSession.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 GRANTS: Table = AccessGrant.__table__  # type: ignore[attr-defined]
 CALLBACKS: Table = Callback.__table__  # type: ignore[attr-defined]
+REFERRALS: Table = Referral.__table__  # type: ignore[attr-defined]
 
 BATCH_SIZE = 200
 DEFAULT_CALLBACK_RETENTION_DAYS = 7  # config/default.toml: callback_retention_days
@@ -77,6 +79,7 @@ class PurgeCounts:
     callbacks: int = 0
     callback_numbers: int = 0  # numbers deleted from closed requests and unconfirmed ones from conversations
     agent_notes: int = 0
+    referrals: int = 0
     outbox: int = 0
     web_sessions: int = 0
     audit_log: int = 0
@@ -200,6 +203,7 @@ async def _purge_conversations(
         agent_notes=await gone(delete(NOTES).where(NOTES.c.conversation_id.in_(ids))),
         handoffs=await gone(delete(HANDOFFS).where(HANDOFFS.c.conversation_id.in_(ids))),
         callbacks=await gone(delete(CALLBACKS).where(CALLBACKS.c.conversation_id.in_(ids))),
+        referrals=await gone(delete(REFERRALS).where(REFERRALS.c.conversation_id.in_(ids))),
         outbox=await gone(delete(OUTBOX).where(_outbox_of(ids, chats))),
         web_sessions=await gone(delete(SESSIONS).where(SESSIONS.c.chat_id.in_(web_chats))) if web_chats else 0,
         conversations=await gone(delete(CONVERSATIONS).where(CONVERSATIONS.c.id.in_(ids))),
@@ -308,6 +312,7 @@ async def _count(
         callbacks=await number(CALLBACKS, old_callbacks),
         callback_numbers=await number(CALLBACKS, _closed_with_number()) + unconfirmed,
         agent_notes=await number(NOTES, NOTES.c.conversation_id.in_(expired)),
+        referrals=await number(REFERRALS, REFERRALS.c.conversation_id.in_(expired)),
         outbox=await number(OUTBOX, outbox),
         web_sessions=await number(SESSIONS, or_(SESSIONS.c.chat_id.in_(expired_web), _orphan_web_sessions(cutoff))),
         audit_log=await number(AUDIT, AUDIT.c.at < audit_cutoff),

@@ -50,7 +50,7 @@ async def test_the_queue_updates_live_and_one_of_two_claims_wins(
             "queued",
             "test",
             "nl",
-            "leerling",
+            "Leerling",  # in words, never the tree's code "leerling" (tests/console/test_queue_words.py)
             False,
         )
         assert item["waiting_seconds"] == 0 and "text" not in item

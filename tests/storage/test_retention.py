@@ -1,5 +1,6 @@
-"""Retention (``storage.retention``): old conversations go with everything of theirs; open hand-offs, left
-messages, recent conversations and anonymous counts stay. Every table is queried afterwards, on both backends."""
+"""Retention (``storage.retention``): old conversations go with everything of theirs (warm referrals too, deleted
+and counted, not left to the foreign key's cascade); open hand-offs, left messages, recent conversations and
+anonymous counts stay. Every table is queried afterwards, on both backends."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from storage.models import (
     MonitoringCount,
     OutboxMessage,
     ProcessedUpdate,
+    Referral,
     TranscriptEntry,
     WebSession,
     utcnow,
@@ -49,6 +51,7 @@ class Seeded:
     old_chats: list[tuple[str, str]] = field(default_factory=list)
     kept_chats: list[tuple[str, str]] = field(default_factory=list)
     kept_notices: list[tuple[str, str]] = field(default_factory=list)  # outbox rows of chats without a conversation
+    kept_referrals: list[int] = field(default_factory=list)  # the conversations of the referrals that must stay
 
 
 async def seed(engine: AsyncEngine) -> Seeded:
@@ -140,6 +143,26 @@ async def seed(engine: AsyncEngine) -> Seeded:
         recent_web = await conversation("web", "webchat-new", 0.5, keep=True)
         await handoff(recent_web, "ended", 1)
 
+        # Warm referrals, in several states: they go with their conversation and stay with a kept one.
+        def referral(cid: int, status: str, days: float) -> Any:
+            return add(
+                Referral,
+                conversation_id=cid,
+                organisation_id="kindertelefoon",
+                status=status,
+                note="Wil graag gebeld worden.",
+                contact="na school",
+                agent_id=agent,
+                created_at=ago(days),
+            )
+
+        await referral(ended, "accepted", 31.5)
+        await referral(ended, "declined", 31.5)
+        await referral(old_web_ended, "expired", 35)
+        for cid, status in ((live, "sent"), (recent_web, "accepted")):
+            await referral(cid, status, 1)
+            seeded.kept_referrals.append(cid)
+
         # Web sessions without a conversation: an old one goes, a fresh one stays.
         await add(WebSession, chat_id="orphan-old", created_at=ago(40))
         await add(WebSession, chat_id="orphan-new", created_at=ago(2))
@@ -182,6 +205,7 @@ EXPECTED = PurgeCounts(
     transcript_entries=12,
     handoffs=3,
     agent_notes=4,
+    referrals=3,
     outbox=9,
     web_sessions=3,  # two web chats' sessions and the old orphan
     audit_log=2,
@@ -220,6 +244,7 @@ async def test_purge_deletes_old_conversations_with_everything_of_theirs(databas
         handoffs = (await conn.execute(select(table(Handoff).c.conversation_id, table(Handoff).c.status))).all()
         assert sorted(status for _cid, status in handoffs) == ["ended", "ended", "live", "queued", "queued"]
         assert len(await column(TranscriptEntry, "id")) == 3 * len(seeded.kept)
+        assert sorted(await column(Referral, "conversation_id")) == sorted(seeded.kept_referrals)
         assert len(await column(AuditEntry, "id")) == 2
         assert min(await column(AuditEntry, "at")) > ago(365)
         assert min(await column(AccessGrant, "granted_at")) > ago(365)
