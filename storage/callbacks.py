@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, true, update
+from sqlalchemy import Table, func, insert, select, true, update
 
 from storage import callback_lifecycle as lifecycle
 from storage import monitoring
@@ -163,6 +163,14 @@ class CallbackStore(BoundStore):
             )
             for r in rows
         ]
+
+    async def waiting(self) -> int:
+        """How many open requests nobody has claimed (waiting, and retry after no answer): the console's count."""
+        async with self._read() as conn:
+            count = await conn.scalar(
+                select(func.count()).select_from(CALLBACKS).where(CALLBACKS.c.status.in_(lifecycle.TO_DO))
+            )
+        return int(count or 0)
 
     async def claim(self, callback_id: int, agent_id: int, now: datetime | None = None) -> bool:
         """Take a request to call; exactly one of several agents claiming at once gets True."""

@@ -20,7 +20,7 @@ import jinja2
 from aiohttp import web
 
 from bot.appkeys import HELPDESK, SETTINGS, STORE
-from bot.console import outage
+from bot.console import nav_counts, outage
 from bot.console.access import partner_fence
 from bot.console.actions import routes as action_routes
 from bot.console.admin import routes as admin_routes
@@ -90,6 +90,7 @@ def setup(app: web.Application) -> web.Application:
     callback_routes(console)  # "bel me terug": a queue of its own (callbacks.py)
     referral_routes(console)  # warm referral: the form in a live chat, the list, one referral (referrals.py)
     partner_routes(console)  # partner organisations: the referrals addressed to them, nothing else (partners.py)
+    nav_counts.setup(console)  # the count beside "Terugbellen" on every page (after require_login: it is last)
     console.router.add_get("/ws", socket_handler, name="socket")
     console.router.add_static("/static/", HERE / "static", name="static")
 

@@ -13,6 +13,10 @@
 Every action is a plain form POST with the session's CSRF token (``login.require_login``), audited by ids
 (``callback_claim`` …), and answers with a redirect (303), or the list with what went wrong (409, 400).
 Only the chat-ondersteuning (roles ``agent`` and ``admin``) has this page: a partner gets 403.
+
+Live: after every change (and after a user's new request, ``bot.helpdesk.callback_request``) every console hears
+how many requests wait (``bot.helpdesk.callback_events``); the count beside "Terugbellen" on every page comes
+from ``nav_counts``, and console.js reads this list again when it changes.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from bot.appkeys import HELPDESK, STORE
 from bot.console.auth import AGENT, FIELDS
 from bot.console.ids import ID
 from bot.console.keys import AGENTS
+from bot.console.nav_counts import STAFF
 from bot.console.views import base_context
+from bot.helpdesk.callback_events import callbacks_changed
 from bot.helpdesk.phone_numbers import shown_e164
 from bot.helpdesk.summary import readable
 from bot.i18n import language_name
@@ -39,7 +45,6 @@ from storage.models import Callback
 
 logger = logging.getLogger(__name__)
 
-STAFF = frozenset({"agent", "admin"})
 PARTS = {"morning": "Ochtend", "afternoon": "Middag", "evening": "Avond", "any": "Maakt niet uit"}
 CALLED = {  # "Gebeld": what came of the call
     "information": "Informatie gegeven",
@@ -106,6 +111,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     if not await store(request).claim(callback_id, agent_id, _now(request)):
         return await _render(request, error=TAKEN, status=409)
     await _audited(request, callback_id, "callback_claim")
+    await _changed(request)
     raise web.HTTPSeeOther(f"/console/callbacks/{callback_id}")
 
 
@@ -127,6 +133,7 @@ async def _back_in_list(request: web.Request, trigger: str) -> web.StreamRespons
     if not await change(callback_id, _owner(request)):
         return await _render(request, error=NOT_YOURS, status=409)
     await _audited(request, callback_id, f"callback_{trigger}")
+    await _changed(request)
     raise web.HTTPSeeOther("/console/callbacks")
 
 
@@ -151,6 +158,7 @@ async def _close(request: web.Request, how: str, codes: dict[str, str]) -> web.S
     if not await closing(callback_id, _owner(request), outcome, _now(request)):
         return await _render(request, error=NOT_YOURS, status=409)
     await _audited(request, callback_id, f"callback_{how}")
+    await _changed(request)
     raise web.HTTPSeeOther("/console/callbacks")
 
 
@@ -213,6 +221,11 @@ def _owner(request: web.Request) -> int | None:
 
 def _now(request: web.Request) -> datetime:
     return request.config_dict[HELPDESK].clock()
+
+
+async def _changed(request: web.Request) -> None:
+    """Every console hears how many requests wait now (the change is committed: ``CallbackStore`` writes)."""
+    await callbacks_changed(request.config_dict[HELPDESK].bus, store(request))
 
 
 async def _audited(request: web.Request, callback_id: int, action: str) -> None:

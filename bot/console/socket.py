@@ -2,7 +2,9 @@
 notices (no text) of the agent's other live chats, for the list beside the open one (``bot.helpdesk.live``).
 
 Server → browser only (agent actions are CSRF-checked POSTs). The queue goes out in each agent's own order
-(``queue_order``: crisis, then the languages they speak, as recorded when the socket opened). The socket is
+(``queue_order``: crisis, then the languages they speak, as recorded when the socket opened). Right after the
+first queue comes how many call-back requests wait (``bot.helpdesk.callback_events``; their changes follow as
+they happen), for the chat-ondersteuning only (roles ``agent`` and ``admin``). The socket is
 the agent's heartbeat too: while it is open their live conversations stay theirs; when it has been gone for
 the disconnect timeout, the watchdog gives those conversations back to the queue.
 
@@ -19,15 +21,19 @@ import logging
 
 from aiohttp import WSMsgType, web
 
-from bot.appkeys import HELPDESK, SETTINGS
+from bot.appkeys import HELPDESK, SETTINGS, STORE
 from bot.console.access import Access, may_read
 from bot.console.auth import AGENT, SESSION, same_origin
 from bot.console.ids import parse_id
 from bot.console.keys import AGENTS, SOCKETS
 from bot.console.login import session_cutoffs
+from bot.console.nav_counts import STAFF
 from bot.console.queue_order import for_agent
+from bot.helpdesk.callback_events import EVENT as CALLBACKS
+from bot.helpdesk.callback_events import waiting_event
 from bot.helpdesk.live import Event, Subscription
 from bot.helpdesk.queue_rows import queue_json
+from storage.callbacks import CallbackStore
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +59,13 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
         languages = frozenset(agent.languages)
         items = [queue_json(i, now) for i in await desk.handoffs.queue()]
         subscription.track(items)  # the agent's live chats: their notices from now on
+        staff = agent.role in STAFF
+        first = [{"type": "queue", "items": for_agent(items, languages)}]
+        if staff:  # read after subscribing: a request made from now on is told as well
+            first.append(waiting_event(await CallbackStore(request.config_dict[STORE].engine).waiting()))
         await socket.prepare(request)
         sockets.add(session, socket)
-        sender = asyncio.create_task(_send(socket, subscription, languages, first=items))
+        sender = asyncio.create_task(_send(socket, subscription, languages, first, staff))
         beat = asyncio.create_task(_heartbeat(request, agent.id, session))
         try:
             async for message in socket:
@@ -73,16 +83,24 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
 
 
 async def _send(
-    socket: web.WebSocketResponse, subscription: Subscription, languages: frozenset[str], first: list[Event]
+    socket: web.WebSocketResponse,
+    subscription: Subscription,
+    languages: frozenset[str],
+    first: list[Event],
+    staff: bool,
 ) -> None:
-    """The queue as it was when the socket opened, then every event in the order the bus put them."""
-    if socket.closed:
-        return
-    await socket.send_json({"type": "queue", "items": for_agent(first, languages)})
+    """What was true when the socket opened (the queue, the call-backs waiting), then every event in the order
+    the bus put them (call-backs only to the chat-ondersteuning)."""
+    for event in first:
+        if socket.closed:
+            return
+        await socket.send_json(event)
     while True:
         event = await subscription.events.get()
         if socket.closed:
             return
+        if event.get("type") == CALLBACKS and not staff:
+            continue
         if event.get("type") == "queue":  # one queue for all; each agent sees their languages first
             event = {**event, "items": for_agent(event["items"], languages)}
         await socket.send_json(event)

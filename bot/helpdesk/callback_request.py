@@ -10,6 +10,8 @@ The gate (``HelpdeskGate.relay``) hands every message here first; ``relay`` retu
       → Ja: a ``callbacks`` row (``waiting``), counted; a confirmation that says when we can call at the earliest
     "Annuleer terugbellen" cancels it (the number is deleted at once); it is offered again when the user asks
     once more and when they come back (after stopping, or after ``RETURN_AFTER`` of quiet).
+Once the turn is committed, the consoles hear of a new or cancelled request (``callback_events``: a count and an
+id, never the number).
 
 Privacy. The typed number never reaches the transcript: the user's line is kept as "(telefoonnummer)", and the
 consent question (the one message that repeats it) is kept with that placeholder too. Between the steps the
@@ -29,6 +31,7 @@ from typing import Any
 from bot.helpdesk import callback_texts as texts
 from bot.helpdesk import day_parts
 from bot.helpdesk import texts as helpdesk_texts
+from bot.helpdesk.callback_events import callbacks_changed
 from bot.helpdesk.desk import Helpdesk
 from bot.helpdesk.phone_numbers import parse_phone, shown_e164
 from bot.matching import command_word, exact_option, fold, match_option, slash_command
@@ -180,10 +183,11 @@ class CallbackRequests:
         assert conversation.id is not None
         now = self.desk.clock()
         try:
-            await _store(turn).create(conversation.id, pending.phone, pending.part, conversation.locale, now)
+            callback = await _store(turn).create(conversation.id, pending.phone, pending.part, conversation.locale, now)
         except AlreadyWaiting:
             turn.say(texts.already_waiting())
             return
+        self._tell_consoles(turn, new=callback.id)
         is_open = self.desk.hours.is_open(now)
         turn.count("callback_requested", pending.part, "open" if is_open else "after_hours")
         left_queue = False
@@ -206,6 +210,8 @@ class CallbackRequests:
         conversation = turn.conversation
         _forget(turn)
         cancelled = conversation.id is not None and await _store(turn).cancel(conversation.id, self.desk.clock())
+        if cancelled:
+            self._tell_consoles(turn)
         turn.say(texts.cancelled() if cancelled else texts.nothing_to_cancel())
         await self._where(turn)
 
@@ -217,6 +223,15 @@ class CallbackRequests:
             return
         if await _store(turn).open_for(conversation.id) is not None:
             turn.say(texts.already_waiting())
+
+    def _tell_consoles(self, turn: Turn, new: int | None = None) -> None:
+        """Once this turn is committed (never from inside it): how many requests wait, to every console."""
+        bus, engine = self.desk.bus, self.desk.turns.engine
+
+        async def tell() -> None:
+            await callbacks_changed(bus, CallbackStore(engine), new)
+
+        turn.unit.after_commit(tell)
 
     # --- what the user sees ---------------------------------------------------------------------------------
 

@@ -1,12 +1,16 @@
 """The console's call-back list (``bot.console.callbacks``) served for real, on SQLite and PostgreSQL: who may see
-it, CSRF, the number only for the agent who claimed it (and audited), the number gone once the request closes."""
+it, CSRF, the number only for the agent who claimed it (and audited), the number gone once the request closes, and
+the consoles told live how many requests wait (never the number), with the count beside "Terugbellen"."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 import pytest
+from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy import select
@@ -178,3 +182,61 @@ async def test_unknown_requests_are_404_not_500(aiohttp_client: AiohttpClient, p
     assert (await client.get("/console/callbacks/7")).status == 404
     assert (await client.get("/console/callbacks/99999999999")).status == 404  # beyond an id's range
     assert (await form(client, "/console/callbacks/7/claim", csrf)).status == 409
+
+
+async def told(ws: ClientWebSocketResponse) -> tuple[dict[str, Any], str]:
+    """The next ``callbacks`` event (skipping others) within five seconds, and the frame as it came."""
+    while True:
+        frame = await ws.receive_str(timeout=5)
+        event: dict[str, Any] = json.loads(frame)
+        if event["type"] == "callbacks":
+            return event, frame
+
+
+def nav_count(html: str) -> int | None:
+    """The count beside "Terugbellen" in the navigation; None when it is hidden (nothing waits)."""
+    found = re.search(r'id="callbacks-waiting"\s*(hidden)?\s*> <span class="number">(\d+)</span>', html)
+    assert found is not None, "no count beside Terugbellen"
+    return None if found.group(1) else int(found.group(2))
+
+
+async def test_every_console_hears_how_many_wait_and_every_page_shows_it_never_the_number(
+    aiohttp_client: AiohttpClient, product: TestServer
+) -> None:
+    """A new request is told at once, with the count and its id only; a claim, no answer and the user's cancel
+    change the count too; every page the server renders has it beside "Terugbellen"."""
+    await add_agent(product, "anna")
+    await add_agent(product, "bram")
+    first, second = await aiohttp_client(product), await aiohttp_client(product)
+    csrf = await logged_in(first, "anna")
+    await logged_in(second, "bram")
+    anna, bram = await first.ws_connect("/console/ws"), await second.ws_connect("/console/ws")
+    for ws in (anna, bram):
+        assert (await told(ws))[0] == {"type": "callbacks", "waiting": 0}  # as the socket opens
+    assert nav_count(await (await first.get("/console/")).text()) is None
+
+    await ask_for_a_call(product, "u1")
+    await ask_for_a_call(product, "u2", typed="+32 470 12 34 56", part="Maakt niet uit")
+    for ws in (anna, bram):
+        frames = [await told(ws), await told(ws)]
+        assert [event for event, _frame in frames] == [
+            {"type": "callbacks", "waiting": 1, "new": 1},
+            {"type": "callbacks", "waiting": 2, "new": 2},
+        ]
+        for _event, frame in frames:
+            assert not any(d in frame for d in (*DIGITS, E164, "470", "+32")), frame
+    for path in ("/console/", "/console/history", "/console/callbacks", "/console/doorverwijzingen"):
+        page = await first.get(path)
+        assert nav_count(await page.text()) == 2, path
+
+    assert (await form(first, "/console/callbacks/1/claim", csrf)).status == 303
+    assert (await told(bram))[0] == {"type": "callbacks", "waiting": 1}
+    assert nav_count(await (await second.get("/console/")).text()) == 1
+    assert (await form(first, "/console/callbacks/1/no-answer", csrf)).status == 303
+    assert (await told(bram))[0] == {"type": "callbacks", "waiting": 2}  # to try again: waiting once more
+    cancelled = await tap(bot_engine(product), callback_texts.CANCEL, "u2")  # the user cancels
+    assert cancelled[0].text
+    assert (await told(bram))[0] == {"type": "callbacks", "waiting": 1}
+    assert nav_count(await (await second.get("/console/callbacks")).text()) == 1
+    await anna.close()
+    await bram.close()

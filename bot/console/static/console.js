@@ -8,10 +8,13 @@
 // they were the agent's (kept in the list, "weggegaan", until opened), and which queue entries were already
 // there (so an arrival during a page switch is still announced). The socket sends the open chat's events, a
 // notice without text of the agent's other chats (bot/helpdesk/live.py), and the queue.
-// Announcements: the count in the title ("(3) Gesprek 12 · Wegwijzer": waiting + unread), a line in the list
-// (a polite live region), and, only when the agent turns them on (localStorage, this browser): a short beep made
-// with WebAudio and a browser notification (the permission is asked when it is turned on, never on its own).
-// Notifications and the list name a chat and a language, never a word of the user.
+// Announcements: the count in the title ("(3) Gesprek 12 · Wegwijzer": waiting + call-backs waiting + unread), a
+// line in the list (a polite live region), and, only when the agent turns them on (localStorage, this browser): a
+// short beep made with WebAudio and a browser notification (the permission is asked when it is turned on, never on
+// its own). Notifications and the list name a chat and a language, never a word of the user.
+// Call-back requests ("bel me terug", bot/helpdesk/callback_events.py): the socket says how many wait (a count and
+// an id, never a number); the count stands beside "Terugbellen", a new request is announced as a new queue entry
+// is, and the call-back list reads itself again (never the page with a number: that showing is audited).
 // Keyboard (the "?" dialog, _shortcuts.html): Alt+N next waiting chat, Alt+C claim, Alt+1..9 canned reply,
 // Alt+E end, Alt+Down/Up my next/previous chat; Alt works while typing, "?" only outside a text field.
 "use strict";
@@ -111,6 +114,9 @@
   const gone = recall(tab, "gone", {}); // conversation → the chat as it was when its user left (until opened)
   let known = recall(tab, "known", null); // hand-off ids that waited when this tab last heard the queue
   let waitingCount = null;
+  const callbackCount = document.getElementById("callbacks-waiting"); // beside "Terugbellen" (base.html)
+  let callbacksWaiting = callbackCount && !callbackCount.hidden
+    ? Number(callbackCount.querySelector(".number").textContent) || 0 : 0;
   const fresh = new Set(); // hand-off ids that arrived while this page was open ("nieuw")
   const WENT = {
     user_left: "De gebruiker is weggegaan.",
@@ -159,7 +165,7 @@
   }
 
   function updateTitle() {
-    const count = (waitingCount || 0) + totalUnread();
+    const count = (waitingCount || 0) + callbacksWaiting + totalUnread();
     document.title = (count ? "(" + count + ") " : "") + baseTitle;
   }
 
@@ -355,13 +361,14 @@
   const announcer = document.getElementById("announce");
   let lastBeep = 0;
 
-  function announce(text, kind, id) {
+  // ``id``: the chat a notification opens; ``href``: the page it opens instead (the call-back list).
+  function announce(text, kind, id, href) {
     if (announcer) announcer.textContent = text;
     if (Date.now() - lastBeep > 1500) {
       lastBeep = Date.now();
       beep(kind);
     }
-    notify(text, kind, id);
+    notify(text, kind, id, href);
   }
 
   function announceArrivals(arrived) {
@@ -415,15 +422,16 @@
     return recall(browser, "notify", "off") === "on" && canNotify() && Notification.permission === "granted";
   }
 
-  function notify(text, kind, id) {
+  function notify(text, kind, id, href) {
     if (!notifyOn() || (visible() && document.hasFocus())) return;
     try {
       const shown = new Notification("Wegwijzer chat-ondersteuning", {
-        body: text, tag: "wegwijzer-" + (id || "wachtrij"), requireInteraction: kind === "crisis",
+        body: text, tag: "wegwijzer-" + (href ? "terugbellen" : id || "wachtrij"), requireInteraction: kind === "crisis",
       });
       shown.addEventListener("click", () => {
         window.focus();
-        if (id && id !== conversation) window.location.href = "/console/c/" + id;
+        if (href) { if (window.location.pathname !== href) window.location.href = href; }
+        else if (id && id !== conversation) window.location.href = "/console/c/" + id;
         shown.close();
       });
     } catch (e) { /* this browser shows none from a page */ }
@@ -460,6 +468,53 @@
       keep(browser, "notify", "on");
       toast("Meldingen staan aan: je krijgt er een als deze pagina niet voor je open staat.");
     });
+  }
+
+  // --- call-back requests: the count beside "Terugbellen", a new one announced, the list read again ------------
+  function onCallbacks(event, first) {
+    const before = callbacksWaiting;
+    callbacksWaiting = Math.max(0, Number(event.waiting) || 0);
+    if (callbackCount) {
+      callbackCount.querySelector(".number").textContent = String(callbacksWaiting);
+      callbackCount.hidden = callbacksWaiting === 0;
+    }
+    updateTitle();
+    if (event.new && !first) {
+      const text = "Nieuw verzoek om terug te bellen.";
+      announce(text, "queue", null, "/console/callbacks");
+      if (!announcer) toast(text);
+    }
+    const news = !first || reconnected || callbacksWaiting !== before; // else: as the page was rendered
+    if (body.dataset.page === "callbacks" && news) readCallbacks();
+  }
+
+  // The list as the server renders it now (/console/callbacks, never a request's own page); one read at a time,
+  // and one more when something changed while reading.
+  let callbacksReading = false;
+  let callbacksAgain = false;
+  async function readCallbacks() {
+    if (callbacksReading) { callbacksAgain = true; return; }
+    callbacksReading = true;
+    try {
+      do {
+        callbacksAgain = false;
+        const response = await fetch("/console/callbacks", { credentials: "same-origin" });
+        if (!response.ok) return;
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const there = page.querySelector("#callbacks tbody");
+        const here = document.querySelector("#callbacks tbody");
+        if (!there || !here) return; // not the list (the login page, after the session ended)
+        here.replaceChildren(...there.childNodes);
+        for (const id of ["callbacks-to-do", "callbacks-empty"]) {
+          const theirs = page.getElementById(id);
+          const ours = document.getElementById(id);
+          if (!theirs || !ours) continue;
+          ours.textContent = theirs.textContent;
+          ours.hidden = theirs.hidden;
+        }
+      } while (callbacksAgain);
+    } catch (e) { /* the live link is away: the next event or a reload reads it again */ }
+    finally { callbacksReading = false; }
   }
 
   const flash = recall(tab, "flash", null);
@@ -1029,16 +1084,21 @@
   for (const kind of ["keydown", "pointerdown", "wheel"]) document.addEventListener(kind, stillHere, { passive: true });
 
   // --- the live connection -----------------------------------------------------------------------
+  let reconnected = false; // this page's socket opened before: what the server sends first may be news
   function connect(delay) {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     const watch = conversation !== null ? "?watch=" + conversation : "";
     const socket = new WebSocket(scheme + window.location.host + "/console/ws" + watch);
     const dot = document.getElementById("connection");
+    let firstCallbacks = true; // the count as the socket opens: no news, unless this is a reconnect
     socket.addEventListener("open", () => { dot.textContent = "live"; dot.className = "live-dot on"; delay = 1000; });
     socket.addEventListener("message", (message) => {
       const event = JSON.parse(message.data);
       if (event.type === "crisis") {
         crisisAlert(event);
+      } else if (event.type === "callbacks") {
+        onCallbacks(event, firstCallbacks);
+        firstCallbacks = false;
       } else if (event.type === "queue") {
         renderQueue(event.items);
         if (conversation !== null) {
@@ -1062,6 +1122,7 @@
     socket.addEventListener("close", (event) => {
       if (event.code === 4401) { forgetTab(); window.location.href = "/console/login"; return; } // session ended
       dot.textContent = "verbinding weg"; dot.className = "live-dot off";
+      reconnected = true;
       setTimeout(() => connect(Math.min(delay * 2, 15000)), delay);
     });
   }
