@@ -3,8 +3,8 @@
 ``?from=&to=`` (YYYY-MM-DD, both days included, UTC) choose the period; without them it is the last four full
 weeks and this week (``bot.monitoring.period``). A date that is not one, a reversed or a too long period shows a
 Dutch message and the default period, never an error page. ``/console/monitoring/{key}.csv`` is one table,
-``/console/monitoring.csv`` all of them. What is shown comes from ``bot.monitoring.figures`` only, which
-suppresses every count below ``min_count``; nothing here counts.
+``/console/monitoring.csv`` all of them. What is shown comes from ``bot.monitoring.figures`` only, which hides
+every count below ``min_count`` and every count a total would give away; nothing here counts.
 
 Opening the page is not audited, like the other admin pages: it shows no conversation and no person.
 Others get 403.

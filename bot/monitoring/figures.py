@@ -1,32 +1,40 @@
 """The monitoring figures of a period, as tables: for the console page, its CSV files and ``wegwijzer stats export``.
 
-Every count below ``min_count`` is suppressed here, once, as ``Count(None)`` shown as "< 5": the page, the CSV
-and the export only ever see what this module lets through, so no single person can be recognised in a small
-group. A share or a median over fewer than ``min_count`` is not given either. There are no total rows: a total
-beside suppressed cells would give them away.
+Every count is hidden here, once, before anyone sees it (``bot.monitoring.suppression``): below ``min_count`` as
+"< 5", and where a total beside it would give a small one away, one more as "verborgen". The page, the CSV and
+the export only ever see what this module lets through, so no single person can be recognised in a small group.
+A share or a median over fewer than ``min_count`` is not given either, nor one that would give a hidden count
+away. Rows ranked by their count put the hidden ones last, by name, so their order says nothing about their size.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dialogs.dialog import Dialog
-from bot.monitoring import labels
-from storage.monitoring import WAIT_BUCKETS, per_day, sums
+from bot.monitoring import labels, tables
+from bot.monitoring.suppression import GUARD, SMALL, Line, Ref, given_away, suppress
+from storage.monitoring import WAIT_BUCKETS, sums
 
 TOO_FEW = "te weinig gegevens"
+HIDDEN = "verborgen"  # a count hidden so that a small one beside it cannot be worked out
 WITHIN = 5  # minutes: the share of requests a person answered this fast
-DROP_OFF_ROWS = 25
+STARTED = "Gesprekken begonnen"
+REQUESTED = "Vroegen om een mens"
+CLAIMED = "Opgepakt door een mens"
+CRISIS = "Crisissignalen"
+FORGOTTEN = "Gesprekken gewist door de gebruiker"
+FAST: Ref = ("waits", "fast")  # requests in opening hours answered within WITHIN minutes: behind the share
+SLOW: Ref = ("waits", "slow")
 
 
 @dataclass(frozen=True, slots=True)
 class Count:
-    """A count as it may be shown: ``value`` None when it was below ``min_count`` (``shown`` says "< 5")."""
+    """A count as it may be shown: ``value`` None when it is hidden (``shown`` says "< 5" or "verborgen")."""
 
     value: int | None
     shown: str
@@ -63,166 +71,120 @@ class Figures:
 
 
 class Counter:
-    """Turns numbers into ``Count``s, suppressing the small ones."""
+    """Turns numbers into ``Count``s, hiding the small ones (a single count, with no total beside it)."""
 
     def __init__(self, min_count: int) -> None:
         self.min_count = min_count
 
-    def __call__(self, value: int) -> Count:
+    def __call__(self, value: int, hidden: str | None = None) -> Count:
+        if hidden == GUARD:
+            return Count(None, HIDDEN)
         if value == 0:
             return Count(0, "0")
-        if value < self.min_count:
+        if hidden == SMALL or value < self.min_count:
             return Count(None, f"< {self.min_count}")
         return Count(value, str(value))
 
 
 async def figures(engine: AsyncEngine, dialog: Dialog, start: date, end: date, min_count: int) -> Figures:
     """All figures from ``start`` to ``end`` (both days included)."""
-    count = Counter(min_count)
-    started = await sums(engine, start, end, "started", ("channel",))
-    requested = await sums(engine, start, end, "handoff_requested", ("detail",))
     claimed = await sums(engine, start, end, "handoff_claimed", ("node", "detail"))
-    waits = _waits(claimed, min_count)
+    totals = {
+        STARTED: sum((await sums(engine, start, end, "started", ("channel",))).values()),
+        REQUESTED: sum((await sums(engine, start, end, "handoff_requested", ("detail",))).values()),
+        CLAIMED: sum(claimed.values()),
+        CRISIS: sum((await sums(engine, start, end, "crisis")).values()),
+        FORGOTTEN: sum((await sums(engine, start, end, "forgotten")).values()),
+    }
+    drafts = (
+        await tables.per_week(engine, start, end),
+        await tables.languages(engine, start, end),
+        await tables.role_theme(engine, start, end),
+        await tables.stages(engine, start, end),
+        await tables.organisations(engine, dialog, start, end),
+        await tables.referrals(engine, dialog, start, end),
+        await tables.callbacks(engine, start, end),
+        await tables.drop_off(engine, dialog, start, end),
+        tables.wait_table(claimed),
+        await tables.handoff_outcomes(engine, start, end),
+        await tables.crisis(engine, start, end),
+        await tables.witte_vlekken(engine, dialog, start, end),
+        await tables.notes(engine, start, end),
+    )
+    values: dict[Ref, int] = {("summary", label): number for label, number in totals.items()}
+    for draft in drafts:
+        for i, row in enumerate(draft.rows):
+            values.update({(draft.key, i, j): cell for j, cell in enumerate(row) if isinstance(cell, int)})
+    open_waits = [claimed.get(("open", label), 0) for _edge, label in WAIT_BUCKETS]
+    values[FAST] = sum(number for (edge, _), number in zip(WAIT_BUCKETS, open_waits, strict=True) if edge < WITHIN)
+    values[SLOW] = sum(open_waits) - values[FAST]
+    lines = _lines({draft.key: draft for draft in drafts})
+    hidden = suppress(values, lines, min_count, ties=[(FAST, SLOW)], unseen=(FAST, SLOW))
+
+    def same_spread(counts: Mapping[Ref, int]) -> bool:
+        moved = [counts[("waits", i, 1)] for i in range(len(WAIT_BUCKETS))]
+        return _spread(moved, min_count) == _spread(open_waits, min_count)
+
+    spread_hidden = given_away(values, lines, min_count, hidden, same_spread, unseen=(FAST, SLOW))
+    count = Counter(min_count)
+    waits = _waits(open_waits, min_count, share_hidden=FAST in hidden, spread_hidden=spread_hidden)
     summary = (
-        ("Gesprekken begonnen", str(count(sum(started.values())))),
-        ("Vroegen om een mens", str(count(sum(requested.values())))),
-        ("Opgepakt door een mens", str(count(sum(claimed.values())))),
+        *(
+            (label, str(count(totals[label], hidden.get(("summary", label)))))
+            for label in (STARTED, REQUESTED, CLAIMED)
+        ),
         ("Wachttijd binnen openingstijd, mediaan", waits.median),
         ("Wachttijd binnen openingstijd, 90e percentiel", waits.p90),
         (f"Binnen {WITHIN} minuten opgepakt", waits.within),
-        ("Crisissignalen", str(count(sum((await sums(engine, start, end, "crisis")).values())))),
-        (
-            "Gesprekken gewist door de gebruiker",
-            str(count(sum((await sums(engine, start, end, "forgotten")).values()))),
-        ),
+        *((label, str(count(totals[label], hidden.get(("summary", label))))) for label in (CRISIS, FORGOTTEN)),
     )
-    tables = (
-        await _per_week(engine, start, end, count),
-        await _languages(engine, start, end, count),
-        await _role_theme(engine, start, end, count),
-        await _stages(engine, start, end, count),
-        await _organisations(engine, dialog, start, end, count),
-        await _referrals(engine, dialog, start, end, count),
-        await _callbacks(engine, start, end, count),
-        await _drop_off(engine, dialog, start, end, count),
-        _wait_table(claimed, count),
-        await _handoff_outcomes(engine, start, end, count),
-        await _crisis(engine, start, end, count),
-        await _witte_vlekken(engine, dialog, start, end, count),
-        await _notes(engine, start, end, count),
-    )
-    return Figures(start, end, min_count, summary, tables)
+    return Figures(start, end, min_count, summary, tuple(_finish(draft, hidden, count) for draft in drafts))
 
 
-def week_of(day: date) -> str:
-    year, week, _weekday = day.isocalendar()
-    monday = day - timedelta(days=day.weekday())
-    return f"{year}-W{week:02d} ({monday.isoformat()})"
-
-
-async def _per_week(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    days = await per_day(engine, start, end, "started", ("channel",))
-    channels = sorted({channel for _day, channel in days}, key=lambda c: labels.word(labels.CHANNELS, c))
-    weeks: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    day = start - timedelta(days=start.weekday())
-    while day <= end:  # every week of the period, also the empty ones
-        weeks[week_of(day)]
-        day += timedelta(days=7)
-    for (day, channel), number in days.items():
-        weeks[week_of(day)][channel] += number
-    rows: tuple[tuple[Cell, ...], ...] = tuple(
-        (week, count(sum(by.values())), *(count(by[channel]) for channel in channels))
-        for week, by in sorted(weeks.items())
-    )
-    columns = ("Week", "Gesprekken", *(labels.word(labels.CHANNELS, channel) for channel in channels))
-    return Table("per_week", "Gesprekken per week en kanaal", columns, rows, chart=1)
-
-
-async def _languages(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    started = await sums(engine, start, end, "started", ("locale",))
-    chosen = await sums(engine, start, end, "language", ("locale",))
-    locales = {key[0] for key in (*started, *chosen)}
-    rows = tuple(
-        (labels.word(labels.LANGUAGES, locale), count(started.get((locale,), 0)), count(chosen.get((locale,), 0)))
-        for locale in _ordered(locales, labels.LANGUAGES)
-    )
-    return Table(
-        "languages",
-        "Talen",
-        ("Taal", "Begonnen in deze taal", "Gekozen tijdens het gesprek"),
-        rows,
-        chart=2,
-        note="Het gesprek begint in het Nederlands; wie een andere taal kiest, telt in de laatste kolom.",
-    )
-
-
-async def _role_theme(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "theme", ("role", "theme"))
-    roles = _ordered({role for role, _theme in found}, labels.ROLES)
-    themes = _ordered({theme for _role, theme in found}, labels.THEMES)
-    rows: tuple[tuple[Cell, ...], ...] = tuple(
-        (labels.word(labels.ROLES, role), *(count(found.get((role, theme), 0)) for theme in themes)) for role in roles
-    )
-    columns = ("Wie", *(labels.word(labels.THEMES, theme) for theme in themes))
-    return Table("role_theme", "Wie en welk onderwerp", columns, rows)
-
-
-async def _stages(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "stage", ("stage",))
-    rows = tuple(
-        (labels.word(labels.STAGES, stage), count(found[(stage,)]))
-        for stage in _ordered({key[0] for key in found}, labels.STAGES)
-    )
-    return Table("stages", "Hoe ver zijn mensen al", ("Stap", "Aantal"), rows, chart=1)
-
-
-async def _organisations(engine: AsyncEngine, dialog: Dialog, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "organisation", ("node",))
-    rows = tuple(
-        (_organisation(dialog, org), count(number))
-        for (org,), number in sorted(found.items(), key=lambda item: (-item[1], item[0]))
-    )
-    return Table("organisations", "Uitkomsten per organisatie", ("Organisatie", "Keer getoond"), rows, chart=1)
-
-
-async def _referrals(engine: AsyncEngine, dialog: Dialog, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "referral", ("node", "detail"))
-    organisations = sorted({org for org, _outcome in found}, key=lambda org: _organisation(dialog, org))
-    outcomes = _ordered({outcome for _org, outcome in found}, labels.REFERRALS)
-    rows: tuple[tuple[Cell, ...], ...] = tuple(
-        (_organisation(dialog, org), *(count(found.get((org, outcome), 0)) for outcome in outcomes))
-        for org in organisations
-    )
-    columns = ("Organisatie", *(labels.word(labels.REFERRALS, outcome) for outcome in outcomes))
-    return Table("referrals", "Warme doorverwijzingen per organisatie", columns, rows)
-
-
-async def _callbacks(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    requested = await sums(engine, start, end, "callback_requested", ("node",))
-    closed = await sums(engine, start, end, "callback_closed", ("node",))
-    rows: list[tuple[Cell, ...]] = [
-        (f"Gevraagd: {labels.word(labels.DAY_PARTS, part).lower()}", count(number))
-        for (part,), number in sorted(requested.items())
+def _lines(drafts: dict[str, tables.Draft]) -> list[Line]:
+    """Every count that a reader can see is the sum of others: a total beside its parts."""
+    weeks, waits = drafts["per_week"], drafts["waits"]
+    lines = [
+        Line((weeks.key, i, 1), tuple((weeks.key, i, j) for j in range(2, len(row))))
+        for i, row in enumerate(weeks.rows)
     ]
-    rows += [
-        (f"Afgesloten: {labels.word(labels.CALLBACKS, state).lower()}", count(number))
-        for (state,), number in sorted(closed.items())
+    lines += [
+        Line(("summary", STARTED), weeks.column(1)),
+        Line(("summary", STARTED), drafts["languages"].column(1)),
+        Line(("summary", CRISIS), drafts["crisis"].column(1)),
+        Line(FAST, tuple((waits.key, i, 1) for i, (edge, _) in enumerate(WAIT_BUCKETS) if edge < WITHIN)),
+        Line(SLOW, tuple((waits.key, i, 1) for i, (edge, _) in enumerate(WAIT_BUCKETS) if edge >= WITHIN)),
+        Line(("summary", CLAIMED), (FAST, SLOW, *waits.column(2))),
     ]
-    return Table("callbacks", "Terugbelverzoeken", ("Wat", "Aantal"), tuple(rows), chart=1)
+    outcomes = drafts["handoff_outcomes"]
+    witte_vlek = labels.word(labels.HANDOFF_OUTCOMES, "witte_vlek")
+    lines += [
+        Line((outcomes.key, i, 1), drafts["witte_vlek_notes"].column(3))
+        for i, row in enumerate(outcomes.rows)
+        if row[0] == witte_vlek
+    ]
+    return lines
 
 
-async def _drop_off(engine: AsyncEngine, dialog: Dialog, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "stopped", ("node",))
-    ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:DROP_OFF_ROWS]
-    rows = tuple((_node(dialog, node), _kind(dialog, node), count(number)) for (node,), number in ranked)
-    return Table(
-        "drop_off",
-        "Waar mensen stoppen",
-        ("Laatste scherm", "Soort", "Aantal"),
-        rows,
-        chart=2,
-        note="Het laatste scherm voor 24 uur stilte, of waar iemand op 'stop' drukte. Eén keer per gesprek.",
-    )
+def _finish(draft: tables.Draft, hidden: dict[Ref, str], count: Counter) -> Table:
+    """The table as it may be shown: hidden counts hidden, ranked rows sorted without their hidden numbers."""
+    rows = [
+        tuple(
+            count(cell, hidden.get((draft.key, i, j))) if isinstance(cell, int) else cell for j, cell in enumerate(row)
+        )
+        for i, row in enumerate(draft.rows)
+    ]
+    if draft.rank is not None:
+        rows.sort(key=lambda row: _rank(row, draft.rank or 0))
+    return Table(draft.key, draft.title, draft.columns, tuple(rows[: draft.limit]), draft.chart, draft.note)
+
+
+def _rank(row: tuple[Cell, ...], column: int) -> tuple[int, int, tuple[str, ...]]:
+    """Shown counts from large to small, then the hidden ones; equals by their words."""
+    cell = row[column]
+    value = cell.value if isinstance(cell, Count) else None
+    words = tuple(str(cell) for cell in row if not isinstance(cell, Count))
+    return (1, 0, words) if value is None else (0, -value, words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,15 +194,24 @@ class _Waits:
     within: str
 
 
-def _waits(claimed: dict[tuple[str, ...], int], min_count: int) -> _Waits:
-    """Median and 90th percentile as the bucket they fall in, and the share within ``WITHIN`` minutes; requests
-    made inside opening hours only (a message left at night waits for the morning by design)."""
-    buckets = [claimed.get(("open", label), 0) for _edge, label in WAIT_BUCKETS]
+def _waits(buckets: Sequence[int], min_count: int, share_hidden: bool, spread_hidden: bool) -> _Waits:
+    """Median and 90th percentile as the bucket they fall in, and the share within ``WITHIN`` minutes, each hidden
+    when it would give a hidden count away; requests made inside opening hours only (a message left at night
+    waits for the morning by design)."""
+    median, p90 = (HIDDEN, HIDDEN) if spread_hidden else _spread(buckets, min_count)
     total = sum(buckets)
     if total < min_count:
-        return _Waits(TOO_FEW, TOO_FEW, TOO_FEW)
+        return _Waits(median, p90, TOO_FEW)
     fast = sum(number for (edge, _label), number in zip(WAIT_BUCKETS, buckets, strict=True) if edge < WITHIN)
-    return _Waits(_bucket_at(buckets, total * 0.5), _bucket_at(buckets, total * 0.9), f"{round(100 * fast / total)}%")
+    return _Waits(median, p90, HIDDEN if share_hidden else f"{round(100 * fast / total)}%")
+
+
+def _spread(buckets: Sequence[int], min_count: int) -> tuple[str, str]:
+    """The buckets of the median and the 90th percentile."""
+    total = sum(buckets)
+    if total < min_count:
+        return TOO_FEW, TOO_FEW
+    return _bucket_at(buckets, total * 0.5), _bucket_at(buckets, total * 0.9)
 
 
 def _bucket_at(buckets: Sequence[int], rank: float) -> str:
@@ -250,99 +221,3 @@ def _bucket_at(buckets: Sequence[int], rank: float) -> str:
         if seen >= rank:
             return f"{label} minuten"
     return f"{WAIT_BUCKETS[-1][1]} minuten"
-
-
-def _wait_table(claimed: dict[tuple[str, ...], int], count: Counter) -> Table:
-    rows = tuple(
-        (
-            f"{label} min",
-            count(claimed.get(("open", label), 0)),
-            count(claimed.get(("after_hours", label), 0)),
-        )
-        for _edge, label in WAIT_BUCKETS
-    )
-    columns = ("Wachttijd", labels.OPENING["open"], labels.OPENING["after_hours"])
-    return Table("waits", "Hoe lang wachtten mensen op een mens", columns, rows, chart=1)
-
-
-async def _handoff_outcomes(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "handoff_outcome", ("node",))
-    rows = tuple(
-        (labels.word(labels.HANDOFF_OUTCOMES, code), count(number))
-        for (code,), number in sorted(found.items(), key=lambda item: (-item[1], item[0]))
-    )
-    return Table("handoff_outcomes", "Hoe gesprekken met een mens eindigden", ("Uitkomst", "Aantal"), rows, chart=1)
-
-
-async def _crisis(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "crisis", ("node",))
-    rows = tuple(
-        (labels.word(labels.CRISIS, kind), count(number))
-        for (kind,), number in sorted(found.items(), key=lambda item: (-item[1], item[0]))
-    )
-    return Table("crisis", "Crisissignalen in getypte tekst", ("Soort", "Aantal"), rows, chart=1)
-
-
-async def _witte_vlekken(engine: AsyncEngine, dialog: Dialog, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "witte_vlek", ("node", "role", "theme"))
-    rows = tuple(
-        (
-            _node(dialog, node),
-            labels.word(labels.ROLES, role),
-            labels.word(labels.THEMES, theme),
-            count(number),
-        )
-        for (node, role, theme), number in sorted(found.items(), key=lambda item: (-item[1], item[0]))
-    )
-    return Table(
-        "witte_vlekken",
-        "Witte vlekken: 'iets anders' en 'dit past niet'",
-        ("Keuze", "Wie", "Onderwerp", "Aantal"),
-        rows,
-        chart=3,
-    )
-
-
-async def _notes(engine: AsyncEngine, start: date, end: date, count: Counter) -> Table:
-    found = await sums(engine, start, end, "handoff_outcome", ("node", "role", "theme", "detail"))
-    notes = [
-        (detail, role, theme, number) for (code, role, theme, detail), number in found.items() if code == "witte_vlek"
-    ]
-    rows = tuple(
-        (detail or "(geen notitie)", labels.word(labels.ROLES, role), labels.word(labels.THEMES, theme), count(n))
-        for detail, role, theme, n in sorted(notes, key=lambda item: (-item[3], item[0]))
-    )
-    return Table(
-        "witte_vlek_notes",
-        "Witte vlekken volgens de medewerkers",
-        ("Notitie van de medewerker", "Wie", "Onderwerp", "Aantal"),
-        rows,
-        note="Gesprekken die een medewerker afsloot met 'geen passende organisatie', met de korte notitie erbij.",
-    )
-
-
-def _ordered(values: Iterable[str], words: dict[str, str]) -> list[str]:
-    """Known values in the order of ``words``, then new ones alphabetically."""
-    known = [value for value in words if value in set(values)]
-    return known + sorted(set(values) - set(words))
-
-
-def _organisation(dialog: Dialog, org_id: str) -> str:
-    try:
-        return dialog.organisation(org_id).name
-    except KeyError:
-        return org_id
-
-
-def _node(dialog: Dialog, node_id: str) -> str:
-    """A screen by its first line of Dutch text (and its id, for whoever edits the tree)."""
-    if not dialog.has(node_id):
-        return node_id
-    first = dialog.node(node_id).text.strip().splitlines()[0]
-    return f"{first} ({node_id})"
-
-
-def _kind(dialog: Dialog, node_id: str) -> str:
-    if not dialog.has(node_id):
-        return "niet meer in de boom"
-    return {"question": "vraag", "outcome": "advies", "handoff": "naar een mens"}[dialog.node(node_id).type]

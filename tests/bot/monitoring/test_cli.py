@@ -24,6 +24,7 @@ async def seed(tmp_path: Path) -> None:
     try:
         async with database.begin() as conn:
             await add(conn, [Tally("started", channel="web", locale="nl")] * 7, IN_PERIOD)
+            await add(conn, [Tally("started", channel="telegram", locale="nl")] * 2, IN_PERIOD)
             await add(conn, [Tally("started", channel="telegram", locale="nl")] * 30, BEFORE)  # outside the period
             await add(conn, [Tally("crisis", node="suicide")] * 2, IN_PERIOD)
             note = Tally("handoff_outcome", role="ouder", theme="pesten", node="witte_vlek", detail="=1+1 geen plek")
@@ -38,13 +39,15 @@ async def test_csv_has_every_table_of_the_period_with_small_counts_suppressed(tm
     assert code == 0, err
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["table", "Cijfer", "Waarde"]
-    assert ["summary", "Gesprekken begonnen", "7"] in rows  # the 30 of October are outside the period
+    assert ["summary", "Gesprekken begonnen", "9"] in rows  # the 30 of October are outside the period
+    # 9 in the week, so the 7 on the web would give the 2 on Telegram away
+    assert ["per_week", "2026-W46 (2026-11-09)", "9", "< 5", "verborgen"] in rows
     assert ["summary", "Crisissignalen", "< 5"] in rows
     assert ["crisis", "Denkt aan zelfmoord", "< 5"] in rows
     assert ["witte_vlek_notes", "'=1+1 geen plek", "Ouder of verzorger", "Pesten", "6"] in rows
     keys = {row[0] for row in rows} - {"table", "summary"}
     assert {"per_week", "crisis", "witte_vlek_notes"} <= keys
-    assert not any(cell in ("2", "30", "37") for row in rows for cell in row[1:] if row[0] != "per_week")
+    assert not any(cell in ("2", "7", "30", "37", "39") for row in rows for cell in row[1:] if row[0] != "per_week")
 
 
 async def test_json_to_a_file(tmp_path: Path) -> None:
@@ -58,8 +61,9 @@ async def test_json_to_a_file(tmp_path: Path) -> None:
     tables = {table["key"]: table for table in data["tables"]}
     assert tables["crisis"]["rows"] == [["Denkt aan zelfmoord", "< 5"]]
     assert tables["witte_vlek_notes"]["rows"] == [["=1+1 geen plek", "Ouder of verzorger", "Pesten", 6]]
-    assert sum(row[1] for row in tables["per_week"]["rows"] if isinstance(row[1], int)) == 7
-    assert data["summary"]["Gesprekken begonnen"] == "7"
+    assert sum(row[1] for row in tables["per_week"]["rows"] if isinstance(row[1], int)) == 9
+    assert ["2026-W46 (2026-11-09)", 9, "< 5", "verborgen"] in tables["per_week"]["rows"]
+    assert data["summary"]["Gesprekken begonnen"] == "9"
 
 
 async def test_min_count_is_a_setting(tmp_path: Path) -> None:
