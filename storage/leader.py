@@ -29,12 +29,17 @@ class Leadership:
         try:
             if self._conn is not None:
                 await self._conn.execute(text("SELECT 1"))
+                await self._conn.commit()  # it waits idle between tries, never idle in a transaction
                 return True
             conn = await self.engine.connect()
-            taken = await conn.scalar(
-                text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), {"key": f"leader:{self.name}"}
-            )
-            await conn.commit()
+            try:
+                taken = await conn.scalar(
+                    text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"), {"key": f"leader:{self.name}"}
+                )
+                await conn.commit()
+            except BaseException:
+                await self._end(conn)  # it may hold the lock now: its session must end with it
+                raise
             if not taken:
                 await conn.close()
                 return False
@@ -49,7 +54,13 @@ class Leadership:
     async def release(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
-                await conn.close()  # the session ends: PostgreSQL releases its advisory locks
-            except Exception as exc:
-                logger.debug("%s: closing the leader's connection failed: %s", self.name, type(exc).__name__)
+            await self._end(conn)
+
+    async def _end(self, conn: AsyncConnection) -> None:
+        """Not back to the pool, where the session (and with it the lock) would live on: it ends, and PostgreSQL
+        releases its advisory locks."""
+        try:
+            await conn.invalidate()
+            await conn.close()
+        except Exception as exc:
+            logger.debug("%s: closing the leader's connection failed: %s", self.name, type(exc).__name__)
