@@ -52,7 +52,9 @@ async def test_the_referral_buttons_stay_until_the_user_has_answered(browser: Br
     await form.get_by_label("Organisatie").select_option("kindertelefoon")
     await form.get_by_label("Notitie: wat de gebruiker wil delen").fill(NOTE)
     await form.get_by_label("Zo wil de gebruiker contact").fill("Via deze chat")
-    await form.get_by_role("button", name="Vraag toestemming").click()
+    async with desk.expect_navigation():  # the form's answer is the conversation page again
+        await form.get_by_role("button", name="Vraag toestemming").click()
+    await expect(desk.locator("#connection")).to_have_text("live")  # a line from now on reaches this page
     await expect(log).to_contain_text(NOTE)
     transcript = desk.locator("#transcript")
 
