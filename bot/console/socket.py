@@ -2,7 +2,8 @@
 notices (no text) of the agent's other live chats, for the list beside the open one (``bot.helpdesk.live``).
 
 Server → browser only (agent actions are CSRF-checked POSTs). The queue goes out in each agent's own order
-(``queue_order``: crisis, then the languages they speak, as recorded when the socket opened). Right after the
+(``queue_order``: crisis, then the languages they speak, as recorded when the socket opened), and a ``refresh``
+of the watched conversation when it has lines the page lacks (``_missed``). Right after the
 first queue comes how many call-back requests wait (``bot.helpdesk.callback_events``; their changes follow as
 they happen), for the chat-ondersteuning only (roles ``agent`` and ``admin``). The socket is
 the agent's heartbeat too: while it is open their live conversations stay theirs; when it has been gone for
@@ -60,7 +61,9 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
         items = [queue_json(i, now) for i in await desk.handoffs.queue()]
         subscription.track(items)  # the agent's live chats: their notices from now on
         staff = agent.role in STAFF
-        first = [{"type": "queue", "items": for_agent(items, languages)}]
+        first: list[Event] = [{"type": "queue", "items": for_agent(items, languages)}]
+        if watch in subscription.watching and await _missed(request, watch):
+            first.append({"type": "refresh", "conversation": watch})
         if staff:  # read after subscribing: a request made from now on is told as well
             first.append(waiting_event(await CallbackStore(request.config_dict[STORE].engine).waiting()))
         await socket.prepare(request)
@@ -80,6 +83,16 @@ async def handle(request: web.Request) -> web.WebSocketResponse:
             sockets.discard(session, socket)
     logger.debug("console socket of agent %s closed", agent.id)
     return socket
+
+
+async def _missed(request: web.Request, conversation_id: int) -> bool:
+    """Whether the watched conversation has lines the page lacks: it says the last one it has (``after``, its
+    transcript's ``data-last``); lines written between the page's render and this subscription, or while its
+    socket was away, reached no socket, so the page reads its transcript again (a ``refresh``)."""
+    after = parse_id(request.query.get("after", ""))
+    if after is None:
+        return False
+    return bool(await request.config_dict[HELPDESK].conversations.transcript(conversation_id, after=after))
 
 
 async def _send(

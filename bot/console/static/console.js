@@ -861,6 +861,7 @@
       const there = page.getElementById(id);
       const here = document.getElementById(id);
       if (there && here) here.replaceChildren(...there.childNodes);
+      if (there && here && there.dataset.last) here.dataset.last = there.dataset.last; // what a reconnect asks after
     }
     const state = page.body.dataset.state;
     if (state === "left") userWent(page.body.dataset.went, WENT[page.body.dataset.went] || WENT.user_left);
@@ -1087,7 +1088,10 @@
   let reconnected = false; // this page's socket opened before: what the server sends first may be news
   function connect(delay) {
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    const watch = conversation !== null ? "?watch=" + conversation : "";
+    // The last line the page has: lines written while it loaded or while the socket was away come as a refresh.
+    const transcript = document.getElementById("transcript");
+    const after = transcript && transcript.dataset.last ? "&after=" + transcript.dataset.last : "";
+    const watch = conversation !== null ? "?watch=" + conversation + after : "";
     const socket = new WebSocket(scheme + window.location.host + "/console/ws" + watch);
     const dot = document.getElementById("connection");
     let firstCallbacks = true; // the count as the socket opens: no news, unless this is a reconnect
